@@ -1,0 +1,68 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** Resource id prefixes; an id says what it names (`svc_...`, `rt_...`). */
+export const IdPrefix = {
+  team: 'team',
+  upstream: 'ups',
+  service: 'svc',
+  route: 'rt',
+  app: 'app',
+  apiKey: 'key',
+  policy: 'pol',
+  adminToken: 'adm',
+} as const;
+export type IdKind = keyof typeof IdPrefix;
+
+/**
+ * Time-sortable id: 48-bit millisecond time + 80 random bits, base32. Sorting ids sorts by creation,
+ * which cursor pagination relies on.
+ */
+export function newId(kind: IdKind, now = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  let t = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  bytes.set(randomBytes(10), 6);
+  return `${IdPrefix[kind]}_${base32(bytes)}`;
+}
+
+/** A secret: `<prefix>_<43 chars of base64url>` (256 bits). Shown once, stored only as a hash. */
+export function newSecret(prefix: 'gk' | 'gadm'): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** SHA-256 hex of a secret: how API keys and admin tokens are stored and looked up. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** What may be shown of a secret after creation: enough to tell keys apart, too little to use. */
+export function secretHint(secret: string): string {
+  const underscore = secret.indexOf('_');
+  return secret.slice(0, underscore + 1 + 6);
+}
+
+export function safeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}

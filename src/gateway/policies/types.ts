@@ -1,0 +1,28 @@
+/**
+ * A policy is a folder: `policies/<name>/{index.ts, schema.ts}` (STYLE.md rule 1). The definition's
+ * `create` checks and precomputes everything once and returns named hot-path functions, one per phase
+ * it handles. The pipeline owns the order of phases; policies never call each other.
+ */
+import type { TSchema, Static } from '@sinclair/typebox';
+
+export const PHASES = ['access', 'rewrite', 'cache', 'limit', 'proxy', 'response', 'log'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PolicyDefinition<S extends TSchema = TSchema, Ctx = unknown> {
+  /** The `type` users write, e.g. `key-auth`. */
+  type: string;
+  description: string;
+  /** Options schema; defaults in it are applied before `create`. */
+  schema: S;
+  /** Order within a phase when the policy has no explicit priority; lower runs first. */
+  priority: number;
+  /**
+   * Checks options beyond the schema (CIDRs parse, regexes compile) and precomputes. Throws a
+   * GantryError GANTRY_ERR_VALIDATION whose message says what is wrong.
+   */
+  create(options: Static<S>): PolicyHandlers<Ctx>;
+}
+
+export type PhaseHandler<Ctx> = (ctx: Ctx) => void | Promise<void>;
+
+export type PolicyHandlers<Ctx> = Partial<Record<Phase, PhaseHandler<Ctx>>>;
