@@ -31,8 +31,12 @@ export const IdPrefix = {
 } as const;
 export type IdKind = keyof typeof IdPrefix;
 
+let lastTime = -1;
+const lastRandom = new Uint8Array(10);
+
 /**
- * Time-sortable id: 48-bit millisecond time + 80 random bits, base32. Sorting ids sorts by creation,
+ * Time-sortable id: 48-bit millisecond time + 80 random bits, base32. Within one millisecond the
+ * random part is incremented instead of redrawn, so ids made by one process sort in creation order,
  * which cursor pagination relies on.
  */
 export function newId(kind: IdKind, now = Date.now()): string {
@@ -42,7 +46,16 @@ export function newId(kind: IdKind, now = Date.now()): string {
     bytes[i] = t % 256;
     t = Math.floor(t / 256);
   }
-  bytes.set(randomBytes(10), 6);
+  if (now === lastTime) {
+    for (let i = 9; i >= 0; i--) {
+      lastRandom[i] = (lastRandom[i]! + 1) & 0xff;
+      if (lastRandom[i] !== 0) break;
+    }
+  } else {
+    lastTime = now;
+    lastRandom.set(randomBytes(10));
+  }
+  bytes.set(lastRandom, 6);
   return `${IdPrefix[kind]}_${base32(bytes)}`;
 }
 

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001_initial.js';
+
+/**
+ * Migrations live in code (not discovered on disk) so they ship inside the build and run the same
+ * from source and from dist. Names sort in the order they apply; never rename or edit an applied one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

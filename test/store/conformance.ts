@@ -1,0 +1,20 @@
+/**
+ * The store conformance suite: every backend runs the same tests (STYLE.md, rule 7).
+ * Each test gets a fresh, migrated store from `open`.
+ */
+import { describe } from 'vitest';
+import { crudTests } from './conformance/crud.js';
+import { errorTests } from './conformance/errors.js';
+import { useStore, type OpenStore } from './conformance/harness.js';
+import { scopingTests } from './conformance/scoping.js';
+import { transactionTests } from './conformance/transactions.js';
+
+export function describeStoreConformance(name: string, open: OpenStore): void {
+  describe(`store conformance: ${name}`, () => {
+    const h = useStore(open);
+    crudTests(h);
+    errorTests(h);
+    scopingTests(h);
+    transactionTests(h);
+  });
+}
