@@ -1,0 +1,3 @@
+export { createAdminApi, API_PREFIX, type AdminApiOptions } from './server.js';
+export type { NodeInfo } from './context.js';
+export type { Principal } from './auth.js';

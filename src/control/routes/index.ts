@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { ControlContext } from '../context.js';
+import { adminTokenRoutes } from './admin-tokens/routes.js';
+import { appRoutes } from './apps/routes.js';
+import { keyRoutes } from './keys/routes.js';
+import { policyRoutes } from './policies/routes.js';
+import { policyTypeRoutes } from './policy-types/routes.js';
+import { routeRoutes } from './routes/routes.js';
+import { serviceRoutes } from './services/routes.js';
+import { statusRoutes } from './status/routes.js';
+import { teamRoutes } from './teams/routes.js';
+import { upstreamRoutes } from './upstreams/routes.js';
+
+/** Every authenticated admin endpoint, registered under /api/v1. */
+export function registerResourceRoutes(api: FastifyInstance, ctx: ControlContext): void {
+  teamRoutes(api, ctx);
+  upstreamRoutes(api, ctx);
+  serviceRoutes(api, ctx);
+  routeRoutes(api, ctx);
+  appRoutes(api, ctx);
+  keyRoutes(api, ctx);
+  policyRoutes(api, ctx);
+  policyTypeRoutes(api);
+  adminTokenRoutes(api, ctx);
+  statusRoutes(api, ctx);
+}
