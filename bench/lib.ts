@@ -1,0 +1,179 @@
+/**
+ * Shared pieces of Gantry's benchmarks: processes started on loopback, bounded load runs with
+ * autocannon, medians over interleaved rounds, a table of ratios, results saved as JSON.
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(BENCH_DIR, '..');
+
+const children: ChildProcess[] = [];
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}
+process.on('exit', killAll);
+process.on('SIGINT', () => process.exit(130));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Forks a .mjs helper that reports `{ port }` over IPC once listening. */
+export async function forkServer(file: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const child = fork(join(BENCH_DIR, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+  return { port, child };
+}
+
+export function spawnProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+export async function waitFor(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, init);
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationS: number;
+  headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** One bounded load run (autocannon stops at durationS). */
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const r = await autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    duration: opts.durationS,
+    headers: opts.headers,
+    method: (opts.method ?? 'GET') as 'GET',
+    body: opts.body,
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export interface Scenario {
+  name: string;
+  load: LoadOptions;
+}
+
+export interface ScenarioSummary {
+  name: string;
+  rounds: LoadResult[];
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+/**
+ * Runs every scenario once per round, interleaved (A B C, A B C, ...), so drifting machine load hits
+ * all of them alike; reports medians. A short warm-up run per scenario comes first (JIT, pools).
+ */
+export async function runRounds(scenarios: Scenario[], rounds: number, warmupS: number): Promise<ScenarioSummary[]> {
+  for (const s of scenarios) await runLoad({ ...s.load, durationS: warmupS });
+  const results = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const s of scenarios) {
+      const res = await runLoad(s.load);
+      results.get(s.name)!.push(res);
+      process.stderr.write(`  round ${r + 1}/${rounds} ${s.name}: ${Math.round(res.rps)} req/s\n`);
+    }
+  }
+  return scenarios.map((s) => {
+    const rs = results.get(s.name)!;
+    return {
+      name: s.name,
+      rounds: rs,
+      rps: median(rs.map((x) => x.rps)),
+      p50: median(rs.map((x) => x.p50)),
+      p99: median(rs.map((x) => x.p99)),
+      failures: rs.reduce((n, x) => n + x.non2xx + x.errors, 0),
+    };
+  });
+}
+
+export function formatTable(rows: ScenarioSummary[], refs: Record<string, string>): string {
+  const refNames = Object.keys(refs);
+  const head = ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'failures', ...refNames.map((r) => `× ${r}`)];
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const body = rows.map((r) => [
+    r.name,
+    Math.round(r.rps).toString(),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    String(r.failures),
+    ...refNames.map((ref) => {
+      const base = byName.get(refs[ref]!);
+      return base ? (r.rps / base.rps).toFixed(2) : '-';
+    }),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+export function saveResults(name: string, data: unknown): string {
+  const dir = join(BENCH_DIR, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2));
+  return file;
+}
+
+export function envInt(name: string, fallback: number): number {
+  const v = process.env[name];
+  return v && /^\d+$/.test(v) ? Number(v) : fallback;
+}

@@ -1,0 +1,154 @@
+/**
+ * One Gantry node: the store, the data plane (role data|all) kept in step by a config watcher, and the
+ * admin API (role control|all). `startGantry` is what `gantry start` runs and what tests start in-process.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { ConfigWatcher } from './cluster/config-watcher.js';
+import type { Settings } from './config/settings.js';
+import { redactUrl } from './config/settings.js';
+import { isGantryError } from './core/errors.js';
+import { hashSecret, newSecret, secretHint } from './core/ids.js';
+import { createAdminApi } from './control/index.js';
+import { DataPlane } from './gateway/index.js';
+import { createStore } from './store/index.js';
+import type { Store } from './store/types.js';
+import { GANTRY_VERSION } from './version.js';
+
+export interface Gantry {
+  settings: Settings;
+  store: Store;
+  logger: Logger;
+  dataPlane?: DataPlane;
+  admin?: FastifyInstance;
+  /** `http://host:port` of each listener that is running. */
+  dataUrl?: string;
+  adminUrl?: string;
+  /** The admin token created on this start (first start only); shown once. */
+  bootstrapToken?: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Use this value for the first admin token instead of generating one (GANTRY_ADMIN_TOKEN). */
+  bootstrapToken?: string;
+}
+
+export const DEFAULT_TEAM = 'default';
+
+export async function startGantry(settings: Settings, opts: StartOptions = {}): Promise<Gantry> {
+  const logger = opts.logger ?? pino({ level: settings.logLevel, base: { node: settings.nodeId } });
+  const store = await createStore({ url: settings.databaseUrl, logger });
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const close = async () => {
+    for (const fn of closers.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err }, 'error during shutdown');
+      }
+    }
+  };
+
+  try {
+    const { applied } = await store.migrate();
+    logger.info({ database: redactUrl(settings.databaseUrl), dialect: store.dialect, applied }, 'store ready');
+
+    const gantry: Gantry = { settings, store, logger, close };
+    const serveData = settings.role !== 'control';
+    const serveControl = settings.role !== 'data';
+
+    let watcher: ConfigWatcher | undefined;
+    if (serveData) {
+      const dataPlane = new DataPlane({
+        host: settings.host,
+        port: settings.port,
+        logger,
+        maxBodyBytes: settings.maxBodyBytes,
+        maxHeaderSize: settings.maxHeaderBytes,
+        headersTimeoutMs: settings.headersTimeoutMs,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
+        trustProxy: settings.trustProxy,
+      });
+      const w = new ConfigWatcher({
+        store,
+        apply: (data) => dataPlane.applyConfig(data),
+        pollMs: settings.configPollMs,
+        logger,
+      });
+      watcher = w;
+      await w.start();
+      closers.push(async () => w.stop());
+      const { port, host } = await dataPlane.listen();
+      closers.push(() => dataPlane.close({ graceMs: settings.shutdownGraceMs }));
+      gantry.dataPlane = dataPlane;
+      gantry.dataUrl = `http://${urlHost(host)}:${port}`;
+      logger.info({ url: gantry.dataUrl }, 'data plane listening');
+    }
+
+    if (serveControl) {
+      gantry.bootstrapToken = await bootstrap(store, opts.bootstrapToken);
+      const admin = await createAdminApi({
+        store,
+        logger,
+        onConfigChange: watcher ? () => void watcher.trigger() : undefined,
+        nodeInfo: {
+          nodeId: settings.nodeId,
+          version: GANTRY_VERSION,
+          dataPlaneVersion: gantry.dataPlane ? () => gantry.dataPlane!.configVersion : undefined,
+        },
+      });
+      await admin.listen({ port: settings.adminPort, host: settings.adminHost });
+      closers.push(() => admin.close());
+      const address = admin.server.address();
+      const port = typeof address === 'object' && address ? address.port : settings.adminPort;
+      gantry.admin = admin;
+      gantry.adminUrl = `http://${urlHost(settings.adminHost)}:${port}`;
+      logger.info({ url: gantry.adminUrl }, 'admin API listening');
+    }
+    return gantry;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * First start: the `default` team and, when no admin token exists, an org admin token returned to
+ * the caller to show once. Nothing is created when another node got there first.
+ */
+async function bootstrap(store: Store, requested?: string): Promise<string | undefined> {
+  const teams = await store.teams.list('all', { name: DEFAULT_TEAM });
+  if (!teams.items.some((t) => t.name === DEFAULT_TEAM)) {
+    await ignoreConflict(() => store.teams.create({ name: DEFAULT_TEAM, description: 'Created on first start' }));
+  }
+  if ((await store.adminTokens.count()) > 0) return undefined;
+  if (requested !== undefined && !/^[\x21-\x7e]{32,256}$/.test(requested)) {
+    throw new Error('GANTRY_ADMIN_TOKEN must be 32 to 256 visible ASCII characters');
+  }
+  const token = requested ?? newSecret('gadm');
+  await store.adminTokens.create({
+    name: 'bootstrap',
+    role: 'org_admin',
+    team_id: null,
+    hint: secretHint(token),
+    token_hash: hashSecret(token),
+    expires_at: null,
+  });
+  return token;
+}
+
+async function ignoreConflict(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(isGantryError(err) && err.code === 'GANTRY_ERR_CONFLICT')) throw err;
+  }
+}
