@@ -35,6 +35,15 @@ export const ErrorCatalog = {
   GANTRY_ERR_NO_HEALTHY_TARGET: { status: 503, message: 'No healthy upstream target is available' },
   GANTRY_ERR_UPSTREAM_TIMEOUT: { status: 504, message: 'The upstream service did not answer in time' },
   GANTRY_ERR_SERVICE_DISABLED: { status: 503, message: 'The service is disabled' },
+  /** Never sent (the client is gone); recorded in call events. 499 as in nginx. */
+  GANTRY_ERR_CLIENT_CLOSED: { status: 499, message: 'The client closed the connection before the response was complete' },
+
+  // Secrets at rest
+  GANTRY_ERR_SECRET_UNREADABLE: {
+    status: 500,
+    message:
+      'A stored secret cannot be decrypted: the secret key (GANTRY_SECRET_KEY or <data dir>/secret.key) does not match the one the value was sealed with',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCatalog;

@@ -16,6 +16,8 @@ export interface PolicyDefinition<S extends TSchema = TSchema, Ctx = unknown> {
   schema: S;
   /** Order within a phase when the policy has no explicit priority; lower runs first. */
   priority: number;
+  /** The phases `create` returns handlers for; listed so the admin API can show them without creating. */
+  phases: readonly Phase[];
   /**
    * Checks options beyond the schema (CIDRs parse, regexes compile) and precomputes. Throws a
    * GantryError GANTRY_ERR_VALIDATION whose message says what is wrong.

@@ -1,0 +1,49 @@
+/**
+ * key-auth: the API key (sha256 of it) is looked up in the snapshot's key map; the caller becomes
+ * the context's consumer. Missing, unknown or expired keys get 401 with `WWW-Authenticate: Bearer`.
+ */
+import { GantryError } from '../../../core/errors.js';
+import { hashSecret } from '../../../core/ids.js';
+import type { RequestContext } from '../../context.js';
+import type { PolicyDefinition } from '../types.js';
+import { KeyAuthOptions } from './schema.js';
+
+const CHALLENGE = ['www-authenticate', 'Bearer'] as const;
+
+export const keyAuthPolicy: PolicyDefinition<typeof KeyAuthOptions, RequestContext> = {
+  type: 'key-auth',
+  description: 'Authenticate callers with an API key issued to an app; the app becomes the consumer.',
+  schema: KeyAuthOptions,
+  priority: 300,
+  phases: ['access'],
+  create(options) {
+    const header = options.header.toLowerCase();
+    const bearer = header === 'authorization';
+    const drop = options.hide_credentials ? [header] : null;
+    const missingMessage = bearer
+      ? 'Missing API key; send Authorization: Bearer <api key>'
+      : `Missing API key; send it in the ${options.header} header`;
+
+    function reject(ctx: RequestContext, message: string): never {
+      ctx.addResponseHeaders(CHALLENGE);
+      throw new GantryError('GANTRY_ERR_UNAUTHORIZED', message);
+    }
+
+    function keyAuth(ctx: RequestContext): void {
+      const raw = ctx.headers[header];
+      let key = typeof raw === 'string' ? raw : undefined;
+      if (key !== undefined && bearer) {
+        // `Bearer <key>`, scheme case-insensitive.
+        const scheme = key.length > 7 && key.charCodeAt(6) === 32 && (key.startsWith('Bearer') || key.slice(0, 6).toLowerCase() === 'bearer');
+        key = scheme ? key.slice(7).trim() : undefined;
+      }
+      if (key === undefined || key === '') return reject(ctx, missingMessage);
+      const entry = ctx.snapshot.apiKeys.get(hashSecret(key));
+      if (entry === undefined) return reject(ctx, 'Invalid API key');
+      if (entry.expiresAtMs !== Infinity && Date.now() >= entry.expiresAtMs) return reject(ctx, 'The API key has expired');
+      ctx.consumer = entry; // an ApiKeyEntry is a Consumer; no copy per request
+      if (drop !== null) ctx.dropUpstreamHeaders(drop);
+    }
+    return { access: keyAuth };
+  },
+};

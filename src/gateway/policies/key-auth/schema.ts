@@ -1,0 +1,20 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const KeyAuthOptions = Type.Object(
+  {
+    header: Type.String({
+      default: 'authorization',
+      minLength: 1,
+      maxLength: 128,
+      pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+      description:
+        'Request header carrying the API key. For `authorization` the value must be `Bearer <key>`; any other header carries the raw key.',
+    }),
+    hide_credentials: Type.Boolean({
+      default: true,
+      description: 'Remove the key header before proxying, so the upstream never sees the key.',
+    }),
+  },
+  { additionalProperties: false, description: 'Requires a valid, unexpired API key of an app.' },
+);
+export type KeyAuthOptions = Static<typeof KeyAuthOptions>;
