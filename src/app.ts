@@ -93,7 +93,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       const admin = await createAdminApi({
         store,
         logger,
-        onConfigChange: watcher ? () => void watcher.trigger() : undefined,
+        onConfigChange: watcher ? () => watcher.trigger() : undefined,
         nodeInfo: {
           nodeId: settings.nodeId,
           version: GANTRY_VERSION,

@@ -20,7 +20,8 @@ export interface ControlContext {
   auth: Authenticator;
   log: FastifyBaseLogger;
   nodeInfo: NodeInfo;
-  onConfigChange?: () => void;
+  /** Awaited: when a change's response is sent, this node's data plane already serves it. */
+  onConfigChange?: () => void | Promise<void>;
 }
 
 /**
@@ -36,7 +37,7 @@ export async function commitConfigChange<T>(ctx: ControlContext, mutate: (tx: St
     return value;
   });
   try {
-    ctx.onConfigChange?.();
+    await ctx.onConfigChange?.();
   } catch (err) {
     // The change is committed; a failing listener must not turn it into an error response.
     ctx.log.error({ err }, 'onConfigChange listener failed');

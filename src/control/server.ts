@@ -22,7 +22,7 @@ export interface AdminApiOptions {
   /** A pino logger for request and error logs; false or absent: no logs. */
   logger?: Logger | false;
   /** Called after every committed configuration change (not after rejected ones). */
-  onConfigChange?: () => void;
+  onConfigChange?: () => void | Promise<void>;
   nodeInfo?: NodeInfo;
 }
 
