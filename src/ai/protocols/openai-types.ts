@@ -17,10 +17,20 @@ export interface ImagePart {
 }
 export type ContentPart = TextPart | ImagePart | { type: string; [k: string]: unknown };
 
+/**
+ * Provider data a client must echo back with a tool call. Google's OpenAI-compatible endpoint uses
+ * `extra_content.google.thought_signature` (Gemini 3 rejects a replayed function call without it).
+ */
+export interface ToolCallExtraContent {
+  google?: { thought_signature?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
 export interface ToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+  extra_content?: ToolCallExtraContent;
 }
 
 export interface ChatMessage {
@@ -104,6 +114,7 @@ export interface ChunkDelta {
     id?: string;
     type?: 'function';
     function?: { name?: string; arguments?: string };
+    extra_content?: ToolCallExtraContent;
   }>;
 }
 
