@@ -28,6 +28,9 @@ export const IdPrefix = {
   apiKey: 'key',
   policy: 'pol',
   adminToken: 'adm',
+  aiProvider: 'aip',
+  aiProviderKey: 'aik',
+  aiAlias: 'ali',
 } as const;
 export type IdKind = keyof typeof IdPrefix;
 

@@ -7,6 +7,8 @@
  * `id`, `created_at`, `updated_at` are set by the store.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AiLimits } from './ai-limits.js';
+import type { AiAlias, AiModelOverrideRecord, AiProvider, AiProviderKeyRecord } from './ai-model.js';
 
 export const Name = Type.String({
   minLength: 1,
@@ -122,12 +124,33 @@ export const Timeouts = Type.Object(
 );
 export type Timeouts = Static<typeof Timeouts>;
 
+export const ServiceKind = Type.Union([Type.Literal('http'), Type.Literal('ai')], {
+  description: '`http` proxies to an upstream; `ai` serves the OpenAI- and Anthropic-compatible AI endpoints.',
+});
+export type ServiceKind = Static<typeof ServiceKind>;
+
+/** Options of an `ai` service. */
+export const AiServiceSettings = Type.Object(
+  {
+    /** Models and aliases this service offers (ids like `openai/gpt-4o`, alias names); empty: all the team may use. */
+    models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 1000 })),
+    /** max_tokens sent to providers that require one (Anthropic, Bedrock) when the client gives none. */
+    default_max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** Attempts per target for retryable failures (429, 5xx, timeouts) before the next target. */
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+  },
+  { additionalProperties: false },
+);
+export type AiServiceSettings = Static<typeof AiServiceSettings>;
+
 export const ServiceCreate = Type.Object(
   {
     name: Name,
     team_id: Type.Optional(Id),
     description: Type.Optional(Description),
-    upstream_id: Id,
+    kind: Type.Optional(ServiceKind),
+    /** Required for `http` services; absent for `ai` services. */
+    upstream_id: Type.Optional(Nullable(Id)),
     /** Prepended to the path sent upstream, e.g. `/v1`. */
     path: Type.Optional(Type.String({ maxLength: 1024, pattern: '^(/[^?#\\s]*)?$' })),
     /** Send the client's Host header upstream instead of the target's. */
@@ -136,27 +159,33 @@ export const ServiceCreate = Type.Object(
     /** Extra attempts on another target, only where safe (connect failures; idempotent requests). */
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
     enabled: Type.Optional(Type.Boolean()),
+    ai: Type.Optional(AiServiceSettings),
   },
   { additionalProperties: false },
 );
-export const ServiceUpdate = Type.Partial(Type.Omit(ServiceCreate, ['team_id']), { additionalProperties: false });
+export const ServiceUpdate = Type.Partial(Type.Omit(ServiceCreate, ['team_id', 'kind']), { additionalProperties: false });
 export const Service = Type.Object({
   ...Meta,
   team_id: Id,
   name: Name,
   description: Type.String(),
-  upstream_id: Id,
+  kind: ServiceKind,
+  /** Null for `ai` services. */
+  upstream_id: Nullable(Id),
   path: Type.String(),
   preserve_host: Type.Boolean(),
   timeouts: Type.Object({ connect_ms: Type.Integer(), header_ms: Type.Integer(), total_ms: Type.Integer() }),
   retries: Type.Integer(),
   enabled: Type.Boolean(),
+  ai: AiServiceSettings,
 });
 export type ServiceCreate = Static<typeof ServiceCreate>;
 export type ServiceUpdate = Static<typeof ServiceUpdate>;
 export type Service = Static<typeof Service>;
 
 export const SERVICE_DEFAULTS = {
+  kind: 'http',
+  ai: {},
   path: '',
   preserve_host: false,
   timeouts: { connect_ms: 5000, header_ms: 60_000, total_ms: 300_000 },
@@ -217,11 +246,17 @@ export type Route = Static<typeof Route>;
 
 // ---------------------------------------------------------------- apps and keys
 export const AppCreate = Type.Object(
-  { name: Name, team_id: Type.Optional(Id), description: Type.Optional(Description) },
+  {
+    name: Name,
+    team_id: Type.Optional(Id),
+    description: Type.Optional(Description),
+    /** Limits on the app's AI usage; absent fields are unlimited. */
+    ai_limits: Type.Optional(AiLimits),
+  },
   { additionalProperties: false },
 );
 export const AppUpdate = Type.Partial(Type.Omit(AppCreate, ['team_id']), { additionalProperties: false });
-export const App = Type.Object({ ...Meta, team_id: Id, name: Name, description: Type.String() });
+export const App = Type.Object({ ...Meta, team_id: Id, name: Name, description: Type.String(), ai_limits: AiLimits });
 export type AppCreate = Static<typeof AppCreate>;
 export type AppUpdate = Static<typeof AppUpdate>;
 export type App = Static<typeof App>;
@@ -333,4 +368,9 @@ export interface ConfigData {
   apps: App[];
   apiKeys: ApiKeyRecord[];
   policies: Policy[];
+  aiProviders: AiProvider[];
+  /** Keys with their sealed secrets; the data plane opens them with the node's secret key. */
+  aiProviderKeys: AiProviderKeyRecord[];
+  aiAliases: AiAlias[];
+  aiModelOverrides: AiModelOverrideRecord[];
 }

@@ -3,6 +3,11 @@ import { StoreContext, readConfigVersion, type StoreRoot } from './context.js';
 import { toGantryError } from './errors.js';
 import { runMigrations } from './migrate.js';
 import { AdminTokenRepo } from './repos/admin-tokens.js';
+import { AiAliasRepo } from './repos/ai-aliases.js';
+import { AiModelRepo } from './repos/ai-models.js';
+import { AiProviderKeyRepo } from './repos/ai-provider-keys.js';
+import { AiProviderRepo } from './repos/ai-providers.js';
+import { AiUsageRepo } from './repos/ai-usage.js';
 import { ApiKeyRepo } from './repos/api-keys.js';
 import { AppRepo } from './repos/apps.js';
 import { readConfig } from './repos/config.js';
@@ -24,6 +29,11 @@ export class KyselyStore implements Store {
   readonly policies: PolicyRepo;
   readonly apiKeys: ApiKeyRepo;
   readonly adminTokens: AdminTokenRepo;
+  readonly aiProviders: AiProviderRepo;
+  readonly aiProviderKeys: AiProviderKeyRepo;
+  readonly aiAliases: AiAliasRepo;
+  readonly aiModels: AiModelRepo;
+  readonly aiUsage: AiUsageRepo;
   readonly #ctx: StoreContext;
 
   constructor(ctx: StoreContext) {
@@ -37,6 +47,11 @@ export class KyselyStore implements Store {
     this.policies = new PolicyRepo(ctx);
     this.apiKeys = new ApiKeyRepo(ctx);
     this.adminTokens = new AdminTokenRepo(ctx);
+    this.aiProviders = new AiProviderRepo(ctx);
+    this.aiProviderKeys = new AiProviderKeyRepo(ctx);
+    this.aiAliases = new AiAliasRepo(ctx);
+    this.aiModels = new AiModelRepo(ctx);
+    this.aiUsage = new AiUsageRepo(ctx);
   }
 
   static open(root: StoreRoot): KyselyStore {

@@ -33,12 +33,14 @@ export interface ServicesTable extends Meta {
   team_id: string;
   name: string;
   description: string;
-  upstream_id: string;
+  kind: string;
+  upstream_id: string | null;
   path: string;
   preserve_host: BoolInt;
   timeouts: JsonText;
   retries: number;
   enabled: BoolInt;
+  ai: JsonText;
 }
 
 export interface RoutesTable extends Meta {
@@ -58,6 +60,7 @@ export interface AppsTable extends Meta {
   team_id: string;
   name: string;
   description: string;
+  ai_limits: JsonText;
 }
 
 export interface ApiKeysTable extends Meta {
@@ -90,6 +93,66 @@ export interface AdminTokensTable extends Meta {
   expires_at: string | null;
 }
 
+export interface AiProvidersTable extends Meta {
+  team_id: string | null;
+  name: string;
+  kind: string;
+  description: string;
+  base_url: string | null;
+  settings: JsonText;
+  enabled: BoolInt;
+}
+
+export interface AiProviderKeysTable extends Meta {
+  provider_id: string;
+  team_id: string | null;
+  name: string;
+  hint: string;
+  sealed_secret: string;
+  priority: number;
+  enabled: BoolInt;
+  status: string;
+  status_reason: string | null;
+  status_changed_at: string | null;
+}
+
+export interface AiAliasesTable extends Meta {
+  team_id: string | null;
+  name: string;
+  description: string;
+  strategy: string;
+  /** [{ provider_id, model, weight }] */
+  targets: JsonText;
+}
+
+export interface AiModelOverridesTable extends Meta {
+  data: JsonText;
+}
+
+/** A bigint column: PostgreSQL returns bigint (and its sums) as a string. */
+export type BigIntColumn = ColumnType<number | string, number, number>;
+
+/** One bucket per (day, team, app, key, service, provider, model); '' stands for "no app/key/service". */
+export interface AiUsageDailyTable {
+  day: string;
+  team_id: string;
+  app_id: string;
+  key_id: string;
+  service_id: string;
+  provider_id: string;
+  model: string;
+  requests: BigIntColumn;
+  errors: BigIntColumn;
+  prompt_tokens: BigIntColumn;
+  completion_tokens: BigIntColumn;
+  cached_read_tokens: BigIntColumn;
+  cache_write_tokens: BigIntColumn;
+  reasoning_tokens: BigIntColumn;
+  estimated_requests: BigIntColumn;
+  cost_micro_usd: BigIntColumn;
+  saved_micro_usd: BigIntColumn;
+}
+
 /** One row (id 1). PostgreSQL returns bigint as a string, hence the read type. */
 export interface ConfigStateTable {
   id: number;
@@ -105,8 +168,13 @@ export interface Database {
   api_keys: ApiKeysTable;
   policies: PoliciesTable;
   admin_tokens: AdminTokensTable;
+  ai_providers: AiProvidersTable;
+  ai_provider_keys: AiProviderKeysTable;
+  ai_aliases: AiAliasesTable;
+  ai_model_overrides: AiModelOverridesTable;
+  ai_usage_daily: AiUsageDailyTable;
   config_state: ConfigStateTable;
 }
 
-/** Tables of team-owned configuration, paged by id. */
-export type ResourceTable = Exclude<keyof Database, 'config_state'>;
+/** Tables of named, team-owned configuration, paged by id. */
+export type ResourceTable = Exclude<keyof Database, 'config_state' | 'ai_model_overrides' | 'ai_usage_daily'>;

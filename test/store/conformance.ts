@@ -3,6 +3,11 @@
  * Each test gets a fresh, migrated store from `open`.
  */
 import { describe } from 'vitest';
+import { aiAliasTests } from './conformance/ai-aliases.js';
+import { aiConfigTests } from './conformance/ai-config.js';
+import { aiProviderTests } from './conformance/ai-providers.js';
+import { aiServiceTests } from './conformance/ai-services.js';
+import { aiUsageTests } from './conformance/ai-usage.js';
 import { crudTests } from './conformance/crud.js';
 import { errorTests } from './conformance/errors.js';
 import { useStore, type OpenStore } from './conformance/harness.js';
@@ -16,5 +21,10 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     errorTests(h);
     scopingTests(h);
     transactionTests(h);
+    aiServiceTests(h);
+    aiProviderTests(h);
+    aiAliasTests(h);
+    aiUsageTests(h);
+    aiConfigTests(h);
   });
 }

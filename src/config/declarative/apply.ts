@@ -106,8 +106,8 @@ async function create(tx: Store, e: Entry, ref: Ref): Promise<string> {
       return (await tx.upstreams.create({ team_id: teamRef(e, ref), name: e.name, ...fields })).id;
     }
     case 'service': {
-      const { upstream, ...rest } = f as unknown as Omit<ServiceCreate, 'upstream_id' | 'name' | 'team_id'> & { upstream: string };
-      const upstream_id = ref(`upstream ${e.team}/${upstream}`, e.key);
+      const { upstream, ...rest } = f as unknown as Omit<ServiceCreate, 'upstream_id' | 'name' | 'team_id'> & { upstream: string | null };
+      const upstream_id = upstream === null ? null : ref(`upstream ${e.team}/${upstream}`, e.key);
       return (await tx.services.create({ team_id: teamRef(e, ref), name: e.name, upstream_id, ...rest })).id;
     }
     case 'route': {
@@ -117,7 +117,7 @@ async function create(tx: Store, e: Entry, ref: Ref): Promise<string> {
       return (await tx.routes.create(input)).id;
     }
     case 'app':
-      return (await tx.apps.create({ team_id: teamRef(e, ref), name: e.name, description: f.description })).id;
+      return (await tx.apps.create({ team_id: teamRef(e, ref), name: e.name, description: f.description, ai_limits: f.ai_limits })).id;
     case 'key': {
       const fields = f as unknown as Omit<ApiKeyCreateInput, 'team_id' | 'app_id'>;
       return (await tx.apiKeys.create({ team_id: teamRef(e, ref), app_id: ref(e.parent!, e.key), ...fields })).id;
@@ -141,8 +141,9 @@ async function update(tx: Store, e: Entry, id: string, ref: Ref): Promise<void> 
       await tx.upstreams.update('all', id, f);
       return;
     case 'service': {
-      const { upstream, ...rest } = f;
-      await tx.services.update('all', id, { ...rest, upstream_id: ref(`upstream ${e.team}/${upstream}`, e.key) });
+      const { upstream, kind: _kind, ...rest } = f;
+      const upstream_id = upstream === null ? null : ref(`upstream ${e.team}/${upstream}`, e.key);
+      await tx.services.update('all', id, { ...rest, upstream_id });
       return;
     }
     case 'route': {
@@ -151,7 +152,7 @@ async function update(tx: Store, e: Entry, id: string, ref: Ref): Promise<void> 
       return;
     }
     case 'app':
-      await tx.apps.update('all', id, { description: f.description });
+      await tx.apps.update('all', id, { description: f.description, ai_limits: f.ai_limits });
       return;
     case 'key':
       await tx.apiKeys.update('all', id, { name: f.name, enabled: f.enabled, expires_at: f.expires_at });

@@ -46,7 +46,9 @@ export function exportConfig(data: ConfigData): DeclConfig {
         return {
           name: s.name,
           description: s.description,
-          upstream: upstreamName.get(s.upstream_id)!,
+          kind: s.kind,
+          ...optional('upstream', s.upstream_id === null ? undefined : upstreamName.get(s.upstream_id)!),
+          ...optional('ai', s.kind === 'ai' ? s.ai : undefined),
           path: s.path,
           preserve_host: s.preserve_host,
           timeouts: s.timeouts,
@@ -79,6 +81,7 @@ export function exportConfig(data: ConfigData): DeclConfig {
         return {
           name: a.name,
           description: a.description,
+          ...optional('ai_limits', Object.keys(a.ai_limits).length ? a.ai_limits : undefined),
           ...optional(
             'keys',
             keys.length

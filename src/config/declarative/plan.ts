@@ -77,13 +77,15 @@ export function entriesFromFile(doc: DeclConfig): Map<string, Entry> {
     for (const s of t.services ?? []) {
       add(entry('service', `${t.name}/${s.name}`, t.name, s.name, {
         description: s.description ?? '',
-        upstream: s.upstream,
+        kind: s.kind ?? SERVICE_DEFAULTS.kind,
+        upstream: s.upstream ?? null,
+        ai: s.ai ?? SERVICE_DEFAULTS.ai,
         path: s.path ?? SERVICE_DEFAULTS.path,
         preserve_host: s.preserve_host ?? SERVICE_DEFAULTS.preserve_host,
         timeouts: { ...SERVICE_DEFAULTS.timeouts, ...s.timeouts },
         retries: s.retries ?? SERVICE_DEFAULTS.retries,
         enabled: s.enabled ?? SERVICE_DEFAULTS.enabled,
-      }, `team ${t.name}`));
+      }, `team ${t.name}`, ['kind']));
       for (const p of s.policies ?? []) add(policyEntry(p, 'service', t.name, s.name));
       for (const r of s.routes ?? []) {
         add(entry('route', `${t.name}/${r.name}`, t.name, r.name, {
@@ -100,7 +102,7 @@ export function entriesFromFile(doc: DeclConfig): Map<string, Entry> {
       }
     }
     for (const a of t.apps ?? []) {
-      add(entry('app', `${t.name}/${a.name}`, t.name, a.name, { description: a.description ?? '' }, `team ${t.name}`));
+      add(entry('app', `${t.name}/${a.name}`, t.name, a.name, { description: a.description ?? '', ai_limits: a.ai_limits ?? {} }, `team ${t.name}`));
       for (const k of a.keys ?? []) {
         if (!k.key_hash === !k.key) throw new Error(`a key of app ${t.name}/${a.name} needs exactly one of key or key_hash`);
         const hash = k.key_hash ?? hashSecret(k.key!);
@@ -140,13 +142,15 @@ export function entriesFromConfig(data: ConfigData): Map<string, Entry> {
     const t = teams.get(s.team_id)!;
     add(entry('service', `${t}/${s.name}`, t, s.name, {
       description: s.description,
-      upstream: upstreams.get(s.upstream_id),
+      kind: s.kind,
+      upstream: s.upstream_id === null ? null : upstreams.get(s.upstream_id),
+      ai: s.ai,
       path: s.path,
       preserve_host: s.preserve_host,
       timeouts: s.timeouts,
       retries: s.retries,
       enabled: s.enabled,
-    }, `team ${t}`), s.id);
+    }, `team ${t}`, ['kind']), s.id);
   }
   for (const r of data.routes) {
     const t = teams.get(r.team_id)!;
@@ -164,7 +168,7 @@ export function entriesFromConfig(data: ConfigData): Map<string, Entry> {
   }
   for (const a of data.apps) {
     const t = teams.get(a.team_id)!;
-    add(entry('app', `${t}/${a.name}`, t, a.name, { description: a.description }, `team ${t}`), a.id);
+    add(entry('app', `${t}/${a.name}`, t, a.name, { description: a.description, ai_limits: a.ai_limits }, `team ${t}`), a.id);
   }
   for (const k of data.apiKeys) {
     const t = teams.get(k.team_id)!;

@@ -34,8 +34,8 @@ export const DeclRoute = Type.Object(
 export const DeclService = Type.Object(
   {
     ...without(ServiceCreate, ['team_id', 'upstream_id']),
-    /** Name of an upstream of the same team. */
-    upstream: Name,
+    /** Name of an upstream of the same team; required for `http` services, absent for `ai` ones. */
+    upstream: Type.Optional(Name),
     routes: Type.Optional(Type.Array(DeclRoute, { maxItems: 10_000 })),
     policies: Policies,
   },

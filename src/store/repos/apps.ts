@@ -1,11 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../../core/ids.js';
+import type { AiLimits } from '../../core/ai-limits.js';
 import type { App, AppCreate, AppUpdate } from '../../core/model.js';
 import type { StoreContext } from '../context.js';
 import { badReference, inUse } from '../errors.js';
 import type { AppsTable, Database } from '../schema.js';
 import type { CrudRepo, ListQuery, Page, TeamScope, WithTeam } from '../types.js';
-import { inScope, listFilters, listPage, nowIso } from './common.js';
+import { inScope, listFilters, listPage, nowIso, parseJson } from './common.js';
 import { requireTeam } from './refs.js';
 
 export function toApp(row: Selectable<AppsTable>): App {
@@ -14,6 +15,7 @@ export function toApp(row: Selectable<AppsTable>): App {
     team_id: row.team_id,
     name: row.name,
     description: row.description,
+    ai_limits: parseJson<AiLimits>(row.ai_limits),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -55,6 +57,7 @@ export class AppRepo implements CrudRepo<App, WithTeam<AppCreate>, AppUpdate> {
           team_id: input.team_id,
           name: input.name,
           description: input.description ?? '',
+          ai_limits: JSON.stringify(input.ai_limits ?? {}),
           created_at: now,
           updated_at: now,
         };
@@ -77,6 +80,7 @@ export class AppRepo implements CrudRepo<App, WithTeam<AppCreate>, AppUpdate> {
           .set({
             ...(patch.name !== undefined && { name: patch.name }),
             ...(patch.description !== undefined && { description: patch.description }),
+            ...(patch.ai_limits !== undefined && { ai_limits: JSON.stringify(patch.ai_limits) }),
             updated_at: nowIso(),
           })
           .where('id', '=', id)

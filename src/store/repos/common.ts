@@ -30,14 +30,28 @@ export function inScope(scope: TeamScope, column = 'team_id'): Expression<SqlBoo
   return sql<SqlBool>`${sql.ref(column)} in (${sql.join(scope)})`;
 }
 
+/**
+ * For rows that may be organisation-wide (team_id null: AI providers and aliases): every scope may
+ * read those, besides its own teams' rows. Writes use `inScope`, which only `'all'` passes for them.
+ */
+export function inReadScope(scope: TeamScope, column = 'team_id'): Expression<SqlBool> {
+  if (scope === 'all') return sql<SqlBool>`1 = 1`;
+  if (scope.length === 0) return sql<SqlBool>`${sql.ref(column)} is null`;
+  return sql<SqlBool>`(${sql.ref(column)} is null or ${sql.ref(column)} in (${sql.join(scope)}))`;
+}
+
 export function eq(column: string, value: string | number | null): Expression<SqlBool> {
   return value === null ? sql<SqlBool>`${sql.ref(column)} is null` : sql<SqlBool>`${sql.ref(column)} = ${value}`;
 }
 
 /** Case-insensitive substring of the name, with LIKE wildcards in the input taken literally. */
 export function nameContains(name: string): Expression<SqlBool> {
-  const escaped = name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  return sql<SqlBool>`lower(name) like ${`%${escaped}%`} escape '\\'`;
+  return sql<SqlBool>`lower(name) like ${`%${likeLiteral(name.toLowerCase())}%`} escape '\\'`;
+}
+
+/** `text` for a LIKE pattern (escape character backslash): its wildcards match only themselves. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export function encodeCursor(id: string): string {
@@ -62,9 +76,14 @@ export function pageLimit(limit: number | undefined): number {
   return limit;
 }
 
-/** Filters every list understands: scope, team, name and cursor. */
-export function listFilters(scope: TeamScope, query: ListQuery | undefined, teamColumn = 'team_id'): Expression<SqlBool>[] {
-  const filters = [inScope(scope, teamColumn)];
+/** Filters every list understands: scope (`visible`, by default `inScope`), team, name and cursor. */
+export function listFilters(
+  scope: TeamScope,
+  query: ListQuery | undefined,
+  teamColumn = 'team_id',
+  visible: Expression<SqlBool> = inScope(scope, teamColumn),
+): Expression<SqlBool>[] {
+  const filters = [visible];
   if (query?.team_id !== undefined) filters.push(eq(teamColumn, query.team_id));
   if (query?.name !== undefined && query.name !== '') filters.push(nameContains(query.name));
   if (query?.cursor !== undefined) filters.push(sql<SqlBool>`id > ${decodeCursor(query.cursor)}`);

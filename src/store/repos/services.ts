@@ -1,6 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../../core/ids.js';
-import { SERVICE_DEFAULTS, type Service, type ServiceCreate, type ServiceUpdate, type Timeouts } from '../../core/model.js';
+import {
+  SERVICE_DEFAULTS,
+  type AiServiceSettings,
+  type Service,
+  type ServiceCreate,
+  type ServiceKind,
+  type ServiceUpdate,
+  type Timeouts,
+} from '../../core/model.js';
 import type { StoreContext } from '../context.js';
 import { badReference, inUse } from '../errors.js';
 import type { Database, ServicesTable } from '../schema.js';
@@ -14,12 +22,14 @@ export function toService(row: Selectable<ServicesTable>): Service {
     team_id: row.team_id,
     name: row.name,
     description: row.description,
+    kind: row.kind as ServiceKind,
     upstream_id: row.upstream_id,
     path: row.path,
     preserve_host: toBool(row.preserve_host),
     timeouts: parseJson<Service['timeouts']>(row.timeouts),
     retries: row.retries,
     enabled: toBool(row.enabled),
+    ai: parseJson<AiServiceSettings>(row.ai),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -32,6 +42,26 @@ function timeoutsJson(timeouts: Timeouts | undefined): string {
 
 const conflict = (name: string) => () => `a service named '${name}' already exists in this team`;
 const upstreamGone = () => badReference('/upstream_id', 'the upstream does not exist (deleted meanwhile?)');
+
+/**
+ * An `http` service proxies to an upstream of its own team; an `ai` service has none. `upstreamId`
+ * is the value the service would have after the write.
+ */
+async function checkUpstream(
+  db: Kysely<Database>,
+  kind: ServiceKind,
+  upstreamId: string | null | undefined,
+  teamId: string,
+): Promise<void> {
+  if (kind === 'ai') {
+    if (upstreamId != null) {
+      throw badReference('/upstream_id', 'an ai service has no upstream_id: AI services call providers, not upstreams');
+    }
+    return;
+  }
+  if (upstreamId == null) throw badReference('/upstream_id', 'an http service needs the upstream_id it proxies to');
+  await requireInTeam(db, 'upstreams', upstreamId, teamId, '/upstream_id');
+}
 
 export class ServiceRepo implements CrudRepo<Service, WithTeam<ServiceCreate>, ServiceUpdate> {
   constructor(private readonly ctx: StoreContext) {}
@@ -60,19 +90,22 @@ export class ServiceRepo implements CrudRepo<Service, WithTeam<ServiceCreate>, S
   create(input: WithTeam<ServiceCreate>): Promise<Service> {
     return this.ctx.write(
       async (db, changed) => {
-        await requireInTeam(db, 'upstreams', input.upstream_id, input.team_id, '/upstream_id');
+        const kind = input.kind ?? SERVICE_DEFAULTS.kind;
+        await checkUpstream(db, kind, input.upstream_id, input.team_id);
         const now = nowIso();
         const row = {
           id: newId('service'),
           team_id: input.team_id,
           name: input.name,
           description: input.description ?? '',
-          upstream_id: input.upstream_id,
+          kind,
+          upstream_id: input.upstream_id ?? null,
           path: input.path ?? SERVICE_DEFAULTS.path,
           preserve_host: fromBool(input.preserve_host ?? SERVICE_DEFAULTS.preserve_host),
           timeouts: timeoutsJson(input.timeouts),
           retries: input.retries ?? SERVICE_DEFAULTS.retries,
           enabled: fromBool(input.enabled ?? SERVICE_DEFAULTS.enabled),
+          ai: JSON.stringify(input.ai ?? SERVICE_DEFAULTS.ai),
           created_at: now,
           updated_at: now,
         };
@@ -90,7 +123,7 @@ export class ServiceRepo implements CrudRepo<Service, WithTeam<ServiceCreate>, S
         const current = await findService(db, scope, id);
         if (!current) return undefined;
         if (patch.upstream_id !== undefined && patch.upstream_id !== current.upstream_id) {
-          await requireInTeam(db, 'upstreams', patch.upstream_id, current.team_id, '/upstream_id');
+          await checkUpstream(db, current.kind, patch.upstream_id, current.team_id);
         }
         const row = await db
           .updateTable('services')
@@ -103,6 +136,7 @@ export class ServiceRepo implements CrudRepo<Service, WithTeam<ServiceCreate>, S
             ...(patch.timeouts !== undefined && { timeouts: timeoutsJson(patch.timeouts) }),
             ...(patch.retries !== undefined && { retries: patch.retries }),
             ...(patch.enabled !== undefined && { enabled: fromBool(patch.enabled) }),
+            ...(patch.ai !== undefined && { ai: JSON.stringify(patch.ai) }),
             updated_at: nowIso(),
           })
           .where('id', '=', id)

@@ -27,6 +27,9 @@ const OWNED: { table: ResourceTable; one: string; many: string }[] = [
   { table: 'api_keys', one: 'API key', many: 'API keys' },
   { table: 'apps', one: 'app', many: 'apps' },
   { table: 'policies', one: 'policy', many: 'policies' },
+  { table: 'ai_aliases', one: 'AI alias', many: 'AI aliases' },
+  // Their keys go with them.
+  { table: 'ai_providers', one: 'AI provider', many: 'AI providers' },
   { table: 'admin_tokens', one: 'admin token', many: 'admin tokens' },
 ];
 

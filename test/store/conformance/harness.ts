@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { GantryError, type ErrorCode } from '../../../src/core/errors.js';
-import { hashSecret, newSecret, secretHint } from '../../../src/core/ids.js';
+import type { ProviderKindName } from '../../../src/core/ai-model.js';
+import { hashSecret, newId, newSecret, secretHint } from '../../../src/core/ids.js';
 import type { App, Route, Service, Team, Upstream } from '../../../src/core/model.js';
-import type { Store } from '../../../src/store/types.js';
+import type { AiProviderKeyCreateInput, AiUsageDelta, Store } from '../../../src/store/types.js';
 
 export type OpenStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 
@@ -103,4 +104,45 @@ export function sortIds(ids: string[]): string[] {
 
 export function byId<T extends { id: string }>(items: T[]): T[] {
   return [...items].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+export function providerInput(teamId: string | null, name: string, kind: ProviderKindName = 'openai') {
+  return { team_id: teamId, name, kind };
+}
+
+/** A key of `provider`, with a stand-in for the sealed secret (the store never opens it). */
+export function providerKeyInput(provider: { id: string; team_id: string | null }, name = 'main'): AiProviderKeyCreateInput {
+  const id = newId('aiProviderKey');
+  return {
+    id,
+    provider_id: provider.id,
+    team_id: provider.team_id,
+    name,
+    hint: 'sk-…wxyz',
+    sealed_secret: `v1.sealed.${id}`,
+    priority: 0,
+    enabled: true,
+  };
+}
+
+/** A usage delta with zero counters and no app, key or service unless given. */
+export function usageDelta(d: Partial<AiUsageDelta> & Pick<AiUsageDelta, 'team_id' | 'provider_id'>): AiUsageDelta {
+  return {
+    day: '2025-06-01',
+    app_id: null,
+    key_id: null,
+    service_id: null,
+    model: 'openai/gpt-4o',
+    requests: 0,
+    errors: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cached_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    estimated_requests: 0,
+    cost_usd: 0,
+    saved_usd: 0,
+    ...d,
+  };
 }

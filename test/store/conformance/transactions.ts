@@ -177,7 +177,7 @@ export function transactionTests(h: Harness): void {
       for (const snapshot of snapshots) {
         expect(snapshot.services.length).toBe(snapshot.upstreams.length);
         const upstreamIds = new Set(snapshot.upstreams.map((u) => u.id));
-        for (const svc of snapshot.services) expect(upstreamIds.has(svc.upstream_id)).toBe(true);
+        for (const svc of snapshot.services) expect(upstreamIds.has(svc.upstream_id ?? '')).toBe(true);
       }
       const final = await h.store.loadConfig();
       expect(final.services).toHaveLength(8);
