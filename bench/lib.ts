@@ -177,3 +177,60 @@ export function envInt(name: string, fallback: number): number {
   const v = process.env[name];
   return v && /^\d+$/.test(v) ? Number(v) : fallback;
 }
+
+export interface ProbeResult {
+  n: number;
+  /** Median and 99th percentile of the whole request, ms. */
+  p50: number;
+  p99: number;
+  /** Median time from sending to the first body byte, ms (for streams: the first event). */
+  ttfbP50: number;
+}
+
+/**
+ * Sequential requests over one keep-alive connection: latency without queueing, so the gateway's
+ * added time shows. Bounded by `n` and by `maxMs`.
+ */
+export async function probeLatency(opts: {
+  url: string;
+  n: number;
+  maxMs?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<ProbeResult> {
+  const { Client } = await import('undici');
+  const u = new URL(opts.url);
+  const client = new Client(u.origin, { pipelining: 1 });
+  const totals: number[] = [];
+  const ttfbs: number[] = [];
+  const deadline = Date.now() + (opts.maxMs ?? 30_000);
+  try {
+    for (let i = 0; i < opts.n && Date.now() < deadline; i++) {
+      const t0 = performance.now();
+      const res = await client.request({
+        path: u.pathname + u.search,
+        method: (opts.method ?? 'GET') as 'GET',
+        headers: opts.headers,
+        body: opts.body,
+      });
+      let first = -1;
+      for await (const chunk of res.body) {
+        if (first < 0 && (chunk as Buffer).length > 0) first = performance.now();
+      }
+      const t1 = performance.now();
+      if (res.statusCode >= 400) throw new Error(`${opts.url} answered ${res.statusCode}`);
+      totals.push(t1 - t0);
+      ttfbs.push((first < 0 ? t1 : first) - t0);
+    }
+  } finally {
+    await client.close();
+  }
+  const sorted = [...totals].sort((a, b) => a - b);
+  return {
+    n: totals.length,
+    p50: median(totals),
+    p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
+    ttfbP50: median(ttfbs),
+  };
+}

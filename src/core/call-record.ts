@@ -1,0 +1,67 @@
+/**
+ * One call through Gantry, as it is recorded (issue 5). Built by the telemetry pipeline from the data
+ * plane's `gantry:call` event and, for AI calls, the matching `gantry:ai-call` event (same requestId).
+ * Never holds an Authorization header, an API key or a provider key.
+ */
+
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS' | null;
+export type RateLimitOutcome = 'allowed' | 'limited' | 'failed_open' | 'failed_closed' | null;
+
+export interface CallRecord {
+  /** The request id (X-Request-Id). */
+  id: string;
+  /** Epoch ms when the request arrived. */
+  time: number;
+  node: string;
+  team_id: string | null;
+  service_id: string | null;
+  route_id: string | null;
+  app_id: string | null;
+  key_id: string | null;
+  client_ip: string;
+  method: string;
+  host: string;
+  path: string;
+  /** Raw query string without `?`, after redaction. */
+  query: string;
+  status: number;
+  error_code: string | null;
+  bytes_in: number;
+  bytes_out: number;
+  /** ms, with sub-millisecond precision. */
+  latency_total_ms: number;
+  latency_upstream_ms: number | null;
+  latency_gateway_ms: number;
+  upstream_target: string | null;
+  retries: number;
+  cache_status: CacheStatus;
+  rate_limit: RateLimitOutcome;
+  ai: CallRecordAi | null;
+}
+
+export interface CallRecordAi {
+  provider_id: string | null;
+  provider_kind: string | null;
+  model_requested: string;
+  model_served: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  tokens_estimated: boolean;
+  cost_usd: number;
+  streamed: boolean;
+  ttft_ms: number | null;
+  /** `provider/model → provider/model` attempts, in order, with each outcome. */
+  fallback_path: Array<{ provider: string; model: string; status: number | null; outcome: string | null }>;
+}
+
+/** Optional captured bodies, stored apart from the record, redacted before storage. */
+export interface CallBodies {
+  id: string;
+  request_body: string | null;
+  response_body: string | null;
+  /** True when a body was longer than the route's cap and cut. */
+  truncated: boolean;
+}
