@@ -3,10 +3,12 @@
  * new resource is chosen.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ModelCatalog } from '../ai/catalog/index.js';
 import { GantryError, validationError } from '../core/errors.js';
+import type { SecretBox } from '../core/secrets.js';
 import { validateConfig } from '../gateway/index.js';
 import type { Store } from '../store/types.js';
-import type { Authenticator, Principal } from './auth.js';
+import { isOrgAdmin, type Authenticator, type Principal } from './auth.js';
 
 export interface NodeInfo {
   nodeId: string;
@@ -20,6 +22,10 @@ export interface ControlContext {
   auth: Authenticator;
   log: FastifyBaseLogger;
   nodeInfo: NodeInfo;
+  /** Seals AI provider keys before they reach the store. */
+  secretBox: SecretBox;
+  /** The shipped model catalog; stored overrides are applied on top of it. */
+  catalog: ModelCatalog;
   /** Awaited: when a change's response is sent, this node's data plane already serves it. */
   onConfigChange?: () => void | Promise<void>;
 }
@@ -75,4 +81,31 @@ export async function resolveTeamId(store: Store, who: Principal, requested: str
     ]);
   }
   return fallback.id;
+}
+
+/**
+ * The team of a new AI provider or alias, which may also be organisation-wide (`team_id: null`):
+ * only org admins may create those. Absent or an id: as resolveTeamId.
+ */
+export async function resolveOwnerTeamId(
+  store: Store,
+  who: Principal,
+  requested: string | null | undefined,
+  kind: string,
+): Promise<string | null> {
+  if (requested !== null) return resolveTeamId(store, who, requested);
+  if (!isOrgAdmin(who)) {
+    throw new GantryError('GANTRY_ERR_FORBIDDEN', `Only an org_admin token may create organisation-wide ${kind}; omit team_id`);
+  }
+  return null;
+}
+
+/**
+ * Organisation-wide records (team_id null) are readable by every team and writable by org admins
+ * only. Called after the record was found in the caller's scope, so other teams' ids still read as 404.
+ */
+export function assertWritable(who: Principal, record: { team_id: string | null }, kind: string): void {
+  if (record.team_id === null && !isOrgAdmin(who)) {
+    throw new GantryError('GANTRY_ERR_FORBIDDEN', `Organisation-wide ${kind} can be changed by an org_admin token only`);
+  }
 }

@@ -109,14 +109,22 @@ export function formatSchemaErrors(errors: readonly unknown[], context: string):
   return new GantryError('GANTRY_ERR_VALIDATION', summarize(context, details), { details });
 }
 
-function fromFastify(error: FastifyError): GantryError {
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / (1024 * 1024)).toFixed(2))} MiB`;
+}
+
+function fromFastify(error: FastifyError, request: FastifyRequest): GantryError {
   if (isGantryError(error)) return error;
   const status = error.statusCode ?? 500;
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GantryError('GANTRY_ERR_UNSUPPORTED_MEDIA_TYPE', undefined, { cause: error });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GantryError('GANTRY_ERR_BODY_TOO_LARGE', 'The request body is larger than 1 MiB', { cause: error });
+      return new GantryError(
+        'GANTRY_ERR_BODY_TOO_LARGE',
+        `The request body is larger than ${mebibytes(request.routeOptions.bodyLimit)}`,
+        { cause: error },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GantryError('GANTRY_ERR_BAD_REQUEST', 'The body is empty but Content-Type is application/json', {
         cause: error,
@@ -146,7 +154,7 @@ function fromFastify(error: FastifyError): GantryError {
 }
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const gantryError = fromFastify(error);
+  const gantryError = fromFastify(error, request);
   if (gantryError.status >= 500) {
     request.log.error({ err: error, code: gantryError.code }, 'admin API request failed');
     // The specific message (a driver error, a host name) goes to the log; the client gets the

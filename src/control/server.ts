@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ModelCatalog } from '../ai/catalog/index.js';
+import type { SecretBox } from '../core/secrets.js';
 import type { Store } from '../store/types.js';
 import { Authenticator } from './auth.js';
 import type { ControlContext, NodeInfo } from './context.js';
@@ -24,6 +26,10 @@ export interface AdminApiOptions {
   /** Called after every committed configuration change (not after rejected ones). */
   onConfigChange?: () => void | Promise<void>;
   nodeInfo?: NodeInfo;
+  /** Seals AI provider keys (AES-256-GCM under the node's secret key) before they are stored. */
+  secretBox: SecretBox;
+  /** The model catalog stored overrides apply to; defaults to the shipped one. */
+  catalog?: ModelCatalog;
 }
 
 /** Client-supplied request ids are kept when they are short and plain; otherwise a fresh one. */
@@ -43,6 +49,11 @@ const TAGS = [
   'keys',
   'policies',
   'admin-tokens',
+  'ai-providers',
+  'ai-keys',
+  'ai-aliases',
+  'ai-models',
+  'ai-usage',
   'status',
 ].map((name) => ({ name }));
 
@@ -64,7 +75,8 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<FastifyInst
         removeAdditional: false,
         coerceTypes: false,
         useDefaults: false,
-        // Report every problem at once. Bodies are capped at 1 MiB and arrays in the schemas are bounded.
+        // Report every problem at once. Bodies are capped at 1 MiB (the price import at 20 MiB, whose
+        // entries are not checked by the schema) and arrays in the schemas are bounded.
         allErrors: true,
         // Gives errors their schema, so unions can be reported as "must be one of ...".
         verbose: true,
@@ -81,6 +93,8 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<FastifyInst
     auth: new Authenticator(opts.store),
     log: app.log,
     nodeInfo,
+    secretBox: opts.secretBox,
+    catalog: opts.catalog ?? ModelCatalog.shipped(),
     ...(opts.onConfigChange ? { onConfigChange: opts.onConfigChange } : {}),
   };
 

@@ -2,6 +2,7 @@
  * An admin API on a fresh SQLite store, listening on a real socket, with an org admin token created
  * directly through the store and a `default` team — what a first start of Gantry leaves behind.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import type { Logger } from 'pino';
 import { createAdminApi } from '../../src/control/index.js';
 import type { AdminRole, AdminTokenRecord } from '../../src/core/model.js';
 import { hashSecret, newSecret, secretHint } from '../../src/core/ids.js';
+import { SecretBox } from '../../src/core/secrets.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -42,6 +44,8 @@ export interface RecordedResponse {
 export interface TestApi {
   url: string;
   store: Store;
+  /** The box the admin API seals provider keys with (a random key per API). */
+  secretBox: SecretBox;
   app: FastifyInstance;
   orgToken: string;
   defaultTeamId: string;
@@ -89,8 +93,10 @@ export async function startAdminApi(opts: { withDefaultTeam?: boolean; logger?: 
   const { token: orgToken } = await createToken('org_admin', null, { name: 'bootstrap' });
 
   let changes = 0;
+  const secretBox = new SecretBox(randomBytes(32));
   const app = await createAdminApi({
     store,
+    secretBox,
     logger: opts.logger ?? false,
     onConfigChange: () => {
       changes++;
@@ -124,6 +130,7 @@ export async function startAdminApi(opts: { withDefaultTeam?: boolean; logger?: 
   return {
     url,
     store,
+    secretBox,
     app,
     orgToken,
     defaultTeamId,

@@ -44,6 +44,16 @@ describe('OpenAPI document', () => {
       '/api/v1/admin-tokens': ['get', 'post'],
       '/api/v1/admin-tokens/{id}': ['get', 'delete'],
       '/api/v1/status': ['get'],
+      '/api/v1/ai/providers': ['get', 'post'],
+      '/api/v1/ai/providers/{id}': ['get', 'patch', 'delete'],
+      '/api/v1/ai/providers/{id}/keys': ['get', 'post'],
+      '/api/v1/ai/keys/{id}': ['get', 'patch', 'delete'],
+      '/api/v1/ai/aliases': ['get', 'post'],
+      '/api/v1/ai/aliases/{id}': ['get', 'patch', 'delete'],
+      '/api/v1/ai/models': ['get'],
+      '/api/v1/ai/models/{provider}/{*}': ['get', 'put', 'delete'],
+      '/api/v1/ai/models/import': ['post'],
+      '/api/v1/ai/usage': ['get'],
     };
     for (const [path, methods] of Object.entries(expected)) {
       expect(doc.paths[path], path).toBeDefined();
@@ -71,6 +81,22 @@ describe('OpenAPI document', () => {
     expect(names).toEqual(['query:cursor', 'query:limit', 'query:name', 'query:service_id', 'query:team_id']);
     const get = doc.paths['/api/v1/routes/{id}'].get;
     expect(get.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'id', required: true })]);
+  });
+
+  it('documents the AI bodies and views from the core schemas, without a secret in any response', () => {
+    const create = doc.paths['/api/v1/ai/providers/{id}/keys'].post;
+    const body = create.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties).sort()).toEqual(['aws', 'enabled', 'name', 'priority', 'secret']);
+    const view = create.responses['201'].content['application/json'].schema;
+    expect(Object.keys(view.properties)).not.toContain('secret');
+    expect(Object.keys(view.properties)).not.toContain('sealed_secret');
+    expect(JSON.stringify(doc)).not.toMatch(/sealed_secret/);
+    const provider = doc.paths['/api/v1/ai/providers'].post.requestBody.content['application/json'].schema;
+    expect(provider.required).toEqual(['name', 'kind']);
+    const usage = doc.paths['/api/v1/ai/usage'].get.parameters.map((p: { name: string }) => p.name).sort();
+    expect(usage).toEqual(['app_id', 'from', 'group_by', 'model', 'provider_id', 'team_id', 'to']);
+    const service = doc.paths['/api/v1/services'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(service.properties)).toEqual(expect.arrayContaining(['kind', 'ai', 'upstream_id']));
   });
 
   it('says the secret of a created key is shown once, and has no hash fields anywhere', () => {

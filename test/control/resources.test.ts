@@ -124,6 +124,7 @@ describe('upstreams, services, routes and apps', () => {
       team_id: api.defaultTeamId,
       name: 'mobile',
       description: 'iOS and Android',
+      ai_limits: {},
       created_at: expect.stringMatching(ISO),
       updated_at: expect.stringMatching(ISO),
     });
@@ -248,5 +249,81 @@ describe('team resolution', () => {
     const mismatch = await api.post('/api/v1/services', bodies.service(ups.id, 'team-svc2', { team_id: api.defaultTeamId }));
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.error.details[0].path).toBe('/upstream_id');
+  });
+});
+
+describe('ai services and app AI limits', () => {
+  it('creates an ai service without an upstream, in the default team, and round-trips its settings', async () => {
+    const res = await api.post('/api/v1/services', {
+      name: 'llm',
+      kind: 'ai',
+      ai: { models: ['openai/gpt-4o', 'smart'], default_max_tokens: 4096, retries: 1 },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^svc_/),
+      team_id: api.defaultTeamId,
+      kind: 'ai',
+      upstream_id: null,
+      ai: { models: ['openai/gpt-4o', 'smart'], default_max_tokens: 4096, retries: 1 },
+    });
+    expect((await api.get(`/api/v1/services/${res.body.id}`)).body).toEqual(res.body);
+    const patched = await api.patch(`/api/v1/services/${res.body.id}`, { ai: { models: [] } });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body.ai).toEqual({ models: [] });
+    expect((await api.get('/api/v1/services?name=llm')).body.data).toEqual([patched.body]);
+    const ups = (await api.post('/api/v1/upstreams', bodies.upstream('llm-ups'))).body;
+    const repoint = await api.patch(`/api/v1/services/${res.body.id}`, { upstream_id: ups.id });
+    expect(repoint.status).toBe(400);
+    expect(repoint.body.error.details).toEqual([{ path: '/upstream_id', message: 'must be absent or null when kind is ai' }]);
+  });
+
+  it("puts an ai service in the caller's team, and an http service still defaults to kind http", async () => {
+    const teamId = await api.createTeam('ai-team');
+    const { token } = await api.createToken('team_admin', teamId);
+    const own = await api.post('/api/v1/services', { name: 'llm', kind: 'ai' }, token);
+    expect(own.status, own.text).toBe(201);
+    expect(own.body).toMatchObject({ team_id: teamId, upstream_id: null, ai: {} });
+    const ups = (await api.post('/api/v1/upstreams', bodies.upstream('kind-ups'))).body;
+    const http = await api.post('/api/v1/services', bodies.service(ups.id, 'kind-http'));
+    expect(http.body).toMatchObject({ kind: 'http', upstream_id: ups.id, ai: {} });
+  });
+
+  it('refuses fields of the other kind and an http service without an upstream', async () => {
+    const ups = (await api.post('/api/v1/upstreams', bodies.upstream('mixed-ups'))).body;
+    const aiWithUpstream = await api.post('/api/v1/services', { name: 'mixed', kind: 'ai', upstream_id: ups.id });
+    expect(aiWithUpstream.status).toBe(400);
+    expect(aiWithUpstream.body.error.details).toEqual([{ path: '/upstream_id', message: 'must be absent or null when kind is ai' }]);
+    const httpWithoutUpstream = await api.post('/api/v1/services', { name: 'mixed' });
+    expect(httpWithoutUpstream.status).toBe(400);
+    expect(httpWithoutUpstream.body.error.details[0]).toEqual({ path: '/upstream_id', message: 'is required' });
+    const httpWithAi = await api.post('/api/v1/services', bodies.service(ups.id, 'mixed', { ai: { retries: 1 } }));
+    expect(httpWithAi.status).toBe(400);
+    expect(httpWithAi.body.error.details[0].path).toBe('/ai');
+
+    const http = (await api.post('/api/v1/services', bodies.service(ups.id, 'mixed-http'))).body;
+    const unset = await api.patch(`/api/v1/services/${http.id}`, { upstream_id: null });
+    expect(unset.status).toBe(400);
+    expect(unset.body.error.details[0].path).toBe('/upstream_id');
+    const aiSettings = await api.patch(`/api/v1/services/${http.id}`, { ai: { models: [] } });
+    expect(aiSettings.status).toBe(400);
+    expect(aiSettings.body.error.details[0].path).toBe('/ai');
+    const kind = await api.patch(`/api/v1/services/${http.id}`, { kind: 'ai' });
+    expect(kind.status).toBe(400);
+    expect(kind.body.error.details[0]).toMatchObject({ path: '/kind', message: expect.stringMatching(/not a known field/) });
+  });
+
+  it('round-trips app ai_limits, null meaning unlimited', async () => {
+    const limits = { tokens_per_minute: 20_000, spend_per_day_usd: 12.5, spend_per_month_usd: null };
+    const app = await api.post('/api/v1/apps', { name: 'limited', ai_limits: limits });
+    expect(app.status, app.text).toBe(201);
+    expect(app.body.ai_limits).toEqual(limits);
+    expect((await api.get(`/api/v1/apps/${app.body.id}`)).body.ai_limits).toEqual(limits);
+    const patched = await api.patch(`/api/v1/apps/${app.body.id}`, { ai_limits: { spend_per_month_usd: 300 } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.ai_limits).toEqual({ spend_per_month_usd: 300 });
+    const bad = await api.post('/api/v1/apps', { name: 'bad-limits', ai_limits: { tokens_per_minute: 0, requests: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/ai_limits/requests', '/ai_limits/tokens_per_minute']);
   });
 });

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControlContext } from '../context.js';
 import { adminTokenRoutes } from './admin-tokens/routes.js';
+import { aiAliasRoutes } from './ai-aliases/routes.js';
+import { aiKeyRoutes } from './ai-keys/routes.js';
+import { aiModelRoutes } from './ai-models/routes.js';
+import { aiProviderRoutes } from './ai-providers/routes.js';
+import { aiUsageRoutes } from './ai-usage/routes.js';
 import { appRoutes } from './apps/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { policyRoutes } from './policies/routes.js';
@@ -22,5 +27,10 @@ export function registerResourceRoutes(api: FastifyInstance, ctx: ControlContext
   policyRoutes(api, ctx);
   policyTypeRoutes(api);
   adminTokenRoutes(api, ctx);
+  aiProviderRoutes(api, ctx);
+  aiKeyRoutes(api, ctx);
+  aiAliasRoutes(api, ctx);
+  aiModelRoutes(api, ctx);
+  aiUsageRoutes(api, ctx);
   statusRoutes(api, ctx);
 }

@@ -13,13 +13,17 @@ export const getService = routeSchema({ tags, summary: 'Get a service', params: 
 export const createService = routeSchema({
   tags,
   summary: 'Create a service',
-  description: "upstream_id must be an upstream of the service's team; team_id defaults to the upstream's team.",
+  description:
+    "kind `http` (default) proxies to upstream_id, which must be an upstream of the service's team; team_id defaults " +
+    "to the upstream's team. kind `ai` serves the AI endpoints: no upstream_id, settings in `ai`; team_id defaults to " +
+    "the caller's team (team tokens) or the `default` team (org admins).",
   body: ServiceCreate,
   response: { 201: Service },
 });
 export const updateService = routeSchema({
   tags,
   summary: 'Update a service',
+  description: 'kind cannot change. upstream_id applies to http services, `ai` to ai services.',
   params: IdParams,
   body: ServiceUpdate,
   response: { 200: Service },
