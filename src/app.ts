@@ -9,6 +9,8 @@ import type { Settings } from './config/settings.js';
 import { redactUrl } from './config/settings.js';
 import { isGantryError } from './core/errors.js';
 import { hashSecret, newSecret, secretHint } from './core/ids.js';
+import { loadSecretKey, SecretBox } from './core/secrets.js';
+import { ModelCatalog } from './ai/catalog/index.js';
 import { createAdminApi } from './control/index.js';
 import { DataPlane } from './gateway/index.js';
 import { createStore } from './store/index.js';
@@ -52,6 +54,9 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
   };
 
   try {
+    // Provider keys are sealed under this key: every node of a cluster needs the same one.
+    const secretBox = new SecretBox(loadSecretKey({ dataDir: settings.dataDir }));
+    const catalog = ModelCatalog.shipped();
     const { applied } = await store.migrate();
     logger.info({ database: redactUrl(settings.databaseUrl), dialect: store.dialect, applied }, 'store ready');
 
@@ -93,6 +98,8 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       const admin = await createAdminApi({
         store,
         logger,
+        secretBox,
+        catalog,
         onConfigChange: watcher ? () => watcher.trigger() : undefined,
         nodeInfo: {
           nodeId: settings.nodeId,
