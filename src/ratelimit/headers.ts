@@ -1,0 +1,54 @@
+/**
+ * Response headers for a rate-limit decision, per draft-ietf-httpapi-ratelimit-headers-11 (May 2026):
+ *
+ *   ratelimit-policy: "<name>";q=<limit>;w=<window seconds>     (List of Items, §3)
+ *   ratelimit:        "<name>";r=<remaining>;t=<seconds>         (List of Items, §4)
+ *   retry-after:      <seconds>                                  (RFC 9110 §10.2.3, on a denial)
+ *
+ * `t` is the seconds until the bucket or window is fully replenished (ceil), so a client that waits
+ * `t` has at least `r` again; `w` is sent only for whole-second periods (the draft has no sub-second
+ * windows). The partition key (`pk`) is never sent: Gantry's keys contain API key ids and addresses.
+ *
+ * The pre-07 trio `ratelimit-limit` / `ratelimit-remaining` / `ratelimit-reset` (delta seconds) is
+ * emitted only with `legacy: true`, for clients written against those drafts: the current draft
+ * replaced it, and sending both doubles the bytes on every response for no gain to new clients.
+ */
+import type { Decision } from './types.js';
+
+export interface RateLimitHeaderOptions {
+  /** The limit's period; gives `w` when it is a whole number of seconds. */
+  periodMs?: number;
+  /** Also send ratelimit-limit / ratelimit-remaining / ratelimit-reset. */
+  legacy?: boolean;
+}
+
+/** A Structured Field String (RFC 9651 §3.3.3): printable ASCII, `"` and `\` escaped. */
+export function sfString(value: string): string {
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) continue;
+    if (c === 0x22 || c === 0x5c) out += '\\';
+    out += value[i];
+  }
+  return `${out}"`;
+}
+
+const seconds = (ms: number): number => (ms <= 0 ? 0 : Math.ceil(ms / 1000));
+
+/** Flat `[name, value, ...]` pairs to add to the response. */
+export function rateLimitHeaders(decision: Decision, policyName: string, opts: RateLimitHeaderOptions = {}): string[] {
+  const retryAfter = decision.allowed ? [] : ['retry-after', String(Math.max(1, seconds(decision.retryAfterMs)))];
+  // A degraded decision knows nothing of the real quota: advertise none.
+  if (decision.degraded) return retryAfter;
+  const name = sfString(policyName);
+  const p = opts.periodMs;
+  const window = p !== undefined && p >= 1000 && p % 1000 === 0 ? `;w=${p / 1000}` : '';
+  const reset = seconds(decision.resetMs);
+  const out = ['ratelimit-policy', `${name};q=${decision.limit}${window}`, 'ratelimit', `${name};r=${decision.remaining};t=${reset}`];
+  if (opts.legacy) {
+    out.push('ratelimit-limit', String(decision.limit), 'ratelimit-remaining', String(decision.remaining), 'ratelimit-reset', String(reset));
+  }
+  for (const v of retryAfter) out.push(v);
+  return out;
+}
