@@ -38,6 +38,39 @@ export const ErrorCatalog = {
   /** Never sent (the client is gone); recorded in call events. 499 as in nginx. */
   GANTRY_ERR_CLIENT_CLOSED: { status: 499, message: 'The client closed the connection before the response was complete' },
 
+  // AI gateway (data plane). On AI endpoints errors keep the inbound protocol's shape (OpenAI or Anthropic).
+  GANTRY_ERR_AI_INVALID_REQUEST: { status: 400, message: 'The AI request is not valid' },
+  GANTRY_ERR_AI_ENDPOINT_NOT_FOUND: {
+    status: 404,
+    message: 'This AI service answers POST /chat/completions, POST /messages, POST /embeddings and GET /models',
+  },
+  GANTRY_ERR_AI_MODEL_NOT_FOUND: { status: 404, message: 'The model is not available here; GET /v1/models lists the models you may use' },
+  GANTRY_ERR_AI_NO_PROVIDER: { status: 503, message: 'No enabled provider with a usable key can serve this model' },
+  GANTRY_ERR_AI_RATE_LIMITED: { status: 429, message: 'Every provider key for this model is cooling down after a rate limit; retry later' },
+  /** The provider answered an error; the status is the provider's (translated), not this one. */
+  GANTRY_ERR_AI_PROVIDER_ERROR: { status: 502, message: 'The AI provider answered with an error' },
+  GANTRY_ERR_AI_PROVIDER_UNREACHABLE: { status: 502, message: 'The AI provider could not be reached' },
+  GANTRY_ERR_AI_PROVIDER_TIMEOUT: { status: 504, message: 'The AI provider did not answer in time' },
+  GANTRY_ERR_AI_STREAM_INTERRUPTED: { status: 502, message: 'The AI provider stream broke before the answer was complete' },
+  GANTRY_ERR_AI_TOKEN_LIMIT: {
+    status: 429,
+    message: "The app reached its AI tokens-per-minute limit; retry after Retry-After seconds, send a lower max_tokens, or raise the app's tokens_per_minute",
+  },
+  GANTRY_ERR_AI_BUDGET_EXCEEDED: {
+    status: 429,
+    message: "The app reached its AI spend limit for the UTC day or calendar month; it resets at the next UTC midnight or month start, or raise the app's spend_per_day_usd / spend_per_month_usd",
+  },
+
+  // Rate limiting and caching (data plane)
+  GANTRY_ERR_RATE_LIMITED: {
+    status: 429,
+    message: 'The request exceeded a rate limit; the message names the limit, and Retry-After says when to retry',
+  },
+  GANTRY_ERR_RATE_LIMIT_UNAVAILABLE: {
+    status: 503,
+    message: "The rate limit cannot be checked (its Redis is unreachable) and the limit is set to fail closed; retry after Retry-After seconds",
+  },
+
   // Secrets at rest
   GANTRY_ERR_SECRET_UNREADABLE: {
     status: 500,

@@ -6,7 +6,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { ModelCatalog } from '../ai/catalog/index.js';
+import { BASIC_HOOKS, type AiHooks } from '../ai/gateway/hooks.js';
+import { AiKeyStates } from '../ai/providers/keys.js';
 import type { ConfigData } from '../core/model.js';
+import type { SecretBox } from '../core/secrets.js';
 import { ActiveHealthChecks } from './proxy/active-health.js';
 import { PoolRegistry } from './proxy/pools.js';
 import { TargetStates } from './proxy/target-state.js';
@@ -33,6 +37,12 @@ export interface DataPlaneOptions {
   keepAliveTimeoutMs?: number;
   /** Trust incoming X-Forwarded-* (the node sits behind a proxy you run). Default false. */
   trustProxy?: boolean;
+  /** Opens AI provider keys (sealed with AAD = key id). Without it no key opens: AI calls get 503. */
+  secretBox?: SecretBox;
+  /** Model catalog before the config's overrides. Default: the shipped catalog. */
+  catalog?: ModelCatalog;
+  /** Token estimates, limiter and cost for AI calls. Default: rough estimates, catalog prices, no limiter. */
+  aiHooks?: AiHooks;
 }
 
 export const EMPTY_CONFIG: ConfigData = {
@@ -44,6 +54,10 @@ export const EMPTY_CONFIG: ConfigData = {
   apps: [],
   apiKeys: [],
   policies: [],
+  aiProviders: [],
+  aiProviderKeys: [],
+  aiAliases: [],
+  aiModelOverrides: [],
 };
 
 export class DataPlane {
@@ -51,6 +65,7 @@ export class DataPlane {
   readonly #server: http.Server;
   readonly #pools = new PoolRegistry();
   readonly #targets = new TargetStates();
+  readonly #aiKeys = new AiKeyStates();
   readonly #health: ActiveHealthChecks;
   readonly #retiring = new Set<Snapshot>();
   readonly #resources: CompileResources;
@@ -72,6 +87,13 @@ export class DataPlane {
     this.#resources = {
       pool: (origin, connectMs) => this.#pools.get(origin, connectMs),
       targetState: (upstreamId, url) => this.#targets.get(upstreamId, url),
+      ai: {
+        keyState: (keyId, version) => this.#aiKeys.get(keyId, version),
+        catalog: opts.catalog ?? ModelCatalog.shipped(),
+        hooks: opts.aiHooks ?? BASIC_HOOKS,
+        ...(opts.secretBox === undefined ? {} : { secretBox: opts.secretBox }),
+        warn: (obj, msg) => logger.warn(obj, msg),
+      },
     };
     const gateway: GatewayRuntime = {
       snapshot: compileSnapshot(EMPTY_CONFIG, this.#resources),
@@ -125,6 +147,7 @@ export class DataPlane {
     const liveTargets = new Set<string>();
     for (const u of next.upstreams.values()) for (const t of u.targets) liveTargets.add(t.state.key);
     this.#targets.retainOnly(liveTargets);
+    this.#aiKeys.retainOnly(next.aiKeyStates);
     this.#health.sync(next.upstreams);
 
     previous.retired = true;

@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { aiErrorBody } from '../ai/gateway/errors.js';
 import { GantryError, isGantryError } from '../core/errors.js';
 import type { RequestContext } from './context.js';
 
@@ -57,7 +58,8 @@ export function sendError(ctx: RequestContext, err: GantryError): void {
     return;
   }
   ctx.answered = true;
-  const body = errorBody(err, ctx.requestId);
+  // On AI endpoints errors keep the inbound protocol's shape (OpenAI or Anthropic) so SDKs parse them.
+  const body = ctx.service?.kind === 'ai' ? aiErrorBody(ctx, err) : errorBody(err, ctx.requestId);
   const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ctx.requestId, 'cache-control', 'no-store'];
   pushAll(headers, ctx.responseExtra);
   const req = ctx.req;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { handleAi } from '../ai/gateway/handler.js';
 import { GantryError, type ErrorCode } from '../core/errors.js';
 import { RequestContext } from './context.js';
 import { callChannel, finishCall } from './events.js';
@@ -95,6 +96,7 @@ function afterRequestPhases(ctx: RequestContext): void {
   if (ctx.finished) return; // the client left while an async handler ran
   if (ctx.response !== null) sendLocal(ctx);
   else if (ctx.preflightOnly) answerFailure(ctx, notRouted(ctx));
+  else if (ctx.service!.kind === 'ai') handleAi(ctx);
   else proxyHttp(ctx);
 }
 
@@ -134,6 +136,8 @@ function afterUpgradePhases(ctx: RequestContext): void {
   if (ctx.response !== null) {
     sendLocal(ctx);
     finishCall(ctx);
+  } else if (ctx.service!.kind === 'ai') {
+    upgradeFailed(ctx, new GantryError('GANTRY_ERR_BAD_REQUEST', 'AI services do not accept WebSocket upgrades'));
   } else {
     proxyUpgrade(ctx);
   }

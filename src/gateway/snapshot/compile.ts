@@ -4,8 +4,10 @@
  * the data plane reuses them across snapshots and `validateConfig` can compile without sockets.
  */
 import type { Dispatcher } from 'undici';
+import { compileAi, type AiCompileResources } from '../../ai/gateway/compile.js';
+import { DEFAULT_AI_RETRIES, DEFAULT_MAX_TOKENS, type CompiledAiService } from '../../ai/gateway/types.js';
 import { validationError } from '../../core/errors.js';
-import { SERVICE_DEFAULTS, type ConfigData, type Upstream } from '../../core/model.js';
+import { SERVICE_DEFAULTS, type ConfigData, type Service, type Upstream } from '../../core/model.js';
 import { compileTemplate } from '../paths.js';
 import type { TargetState } from '../proxy/target-state.js';
 import { buildRouter, type RouteSpec } from '../router.js';
@@ -15,6 +17,29 @@ import type { ActiveCheck, ApiKeyEntry, CompiledRoute, CompiledService, Compiled
 export interface CompileResources {
   pool(origin: string, connectMs: number): { key: string; pool: Dispatcher };
   targetState(upstreamId: string, url: string): TargetState;
+  /** Provider key states, the catalog, the hooks and (to open keys) the SecretBox. */
+  ai: Omit<AiCompileResources, 'pool'>;
+}
+
+/** What `ai` services have instead of an upstream (see CompiledService.upstream). */
+const NO_UPSTREAM: CompiledUpstream = Object.freeze({
+  id: '',
+  name: '(ai service)',
+  algorithm: 'round-robin',
+  targets: [],
+  passive: null,
+  active: null,
+  activeFingerprint: '',
+  cursor: 0,
+}) as CompiledUpstream;
+
+function compileAiService(s: Service): CompiledAiService {
+  const models = s.ai?.models;
+  return {
+    models: models !== undefined && models.length > 0 ? new Set(models) : null,
+    defaultMaxTokens: s.ai?.default_max_tokens ?? DEFAULT_MAX_TOKENS,
+    retries: s.ai?.retries ?? DEFAULT_AI_RETRIES,
+  };
 }
 
 function compileUpstream(u: Upstream, resources: CompileResources): CompiledUpstream {
@@ -82,6 +107,28 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
   const poolKeys = new Set<string>();
   const services = new Map<string, CompiledService>();
   for (const s of data.services) {
+    if (s.kind === 'ai') {
+      if (s.enabled === false) continue;
+      const timeouts = { ...SERVICE_DEFAULTS.timeouts, ...s.timeouts };
+      services.set(s.id, {
+        id: s.id,
+        name: s.name,
+        kind: 'ai',
+        ai: compileAiService(s),
+        pathPrefix: trimSlash(s.path),
+        preserveHost: false,
+        connectMs: timeouts.connect_ms,
+        headerMs: timeouts.header_ms,
+        totalMs: timeouts.total_ms,
+        retries: 0,
+        upstream: NO_UPSTREAM,
+        pools: [],
+      });
+      continue;
+    }
+    if (s.upstream_id === null || s.upstream_id === undefined) {
+      throw validationError(`Service "${s.name}" (${s.id}) is an http service without an upstream`, [{ path: '/upstream_id', message: 'required for http services' }]);
+    }
     const upstream = upstreams.get(s.upstream_id);
     if (upstream === undefined) {
       throw validationError(`Service "${s.name}" (${s.id}) uses upstream "${s.upstream_id}", which does not exist`, [
@@ -98,6 +145,8 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
     services.set(s.id, {
       id: s.id,
       name: s.name,
+      kind: 'http',
+      ai: null,
       pathPrefix: trimSlash(s.path),
       preserveHost: s.preserve_host === true,
       connectMs: timeouts.connect_ms,
@@ -134,6 +183,8 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
     specs.push({ compiled, methods: r.methods ?? [], hosts: r.hosts ?? [], paths: r.paths });
   }
   const { router, usesHosts } = buildRouter(specs);
+  const { ai, poolKeys: aiPools, keyStateKeys } = compileAi(data, { ...resources.ai, pool: resources.pool });
+  for (const k of aiPools) poolKeys.add(k);
 
   return {
     version: data.version,
@@ -141,6 +192,8 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
     usesHosts,
     apiKeys: compileApiKeys(data),
     upstreams,
+    ai,
+    aiKeyStates: keyStateKeys,
     poolKeys,
     inflight: 0,
     retired: false,

@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type FindMyWay from 'find-my-way';
+import type { AiSnapshot, CompiledAiService } from '../../ai/gateway/types.js';
 import type { RequestContext } from '../context.js';
 import type { PhaseHandler } from '../policies/types.js';
 import type { TargetState } from '../proxy/target-state.js';
@@ -59,6 +60,10 @@ export interface RouteEntry {
 export interface CompiledService {
   id: string;
   name: string;
+  /** `ai`: served by the AI handler (ai/gateway) instead of the HTTP proxy. */
+  kind: 'http' | 'ai';
+  /** Settings of an `ai` service; null for `http`. */
+  ai: CompiledAiService | null;
   /** Service path without a trailing slash (`''` for none). */
   pathPrefix: string;
   preserveHost: boolean;
@@ -66,6 +71,10 @@ export interface CompiledService {
   headerMs: number;
   totalMs: number;
   retries: number;
+  /**
+   * `ai` services have no upstream: they get a shared empty one, which keeps the HTTP proxy's types
+   * simple and, should a proxy path ever reach it, answers 503 (no target).
+   */
   upstream: CompiledUpstream;
   /** One dispatcher per upstream target, same order as `upstream.targets`. */
   pools: Dispatcher[];
@@ -127,6 +136,10 @@ export interface Snapshot {
   usesHosts: boolean;
   apiKeys: Map<string, ApiKeyEntry>;
   upstreams: Map<string, CompiledUpstream>;
+  /** Providers, model resolution and limits for `ai` services. */
+  ai: AiSnapshot;
+  /** Keys of the provider key states the snapshot uses (kept across reloads). */
+  aiKeyStates: Set<string>;
   /** Keys of the pools the snapshot's services dispatch to. */
   poolKeys: Set<string>;
   /** Requests being served with this snapshot. */

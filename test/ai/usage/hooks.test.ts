@@ -27,8 +27,8 @@ describe('createUsageHooks (the AI handler’s hooks interface)', () => {
     const limiter = new AiLimiter();
     const hooks = createUsageHooks({ limiter, catalog: () => testCatalog });
     const limits = { tokens_per_minute: 10_000, spend_per_day_usd: 0.1 };
-    expect(await hooks.limiter!.check('app', limits, 1000, 'openai/gpt-4o')).toEqual({ ok: true });
-    // 1,000 prompt + 4,096 output reserved; $0.0025 + $0.04096
+    expect(await hooks.limiter!.check('app', limits, 1000, 'openai/gpt-4o')).toMatchObject({ ok: true, reservation: expect.anything() });
+    // No request given: 1,000 prompt + the default 4,096 output reserved; $0.0025 + $0.04096
     expect(limiter.usage('app')).toMatchObject({ tokensInWindow: 5096 });
     expect(limiter.usage('app').spentDayUsd).toBeCloseTo(0.04346, 12);
     const refused = await hooks.limiter!.check('app', limits, 5000, 'openai/gpt-4o');
@@ -36,28 +36,41 @@ describe('createUsageHooks (the AI handler’s hooks interface)', () => {
     expect(!refused.ok && refused.retryAfterS).toBeGreaterThan(0);
   });
 
-  test('reconcile settles the matching reservation with the real usage and cost; no usage releases it', async () => {
+  test('reconcile settles the reservation check returned with the real usage and cost; no usage releases it', async () => {
     const limiter = new AiLimiter();
     const hooks = createUsageHooks({ limiter, catalog: () => testCatalog });
     const limits = { tokens_per_minute: 100_000 };
-    await hooks.limiter!.check('app', limits, 1000, 'openai/gpt-4o');
-    await hooks.limiter!.check('app', limits, 2000, 'openai/gpt-4o');
-    hooks.limiter!.reconcile('app', limits, 2000, usage(2000, 10), 0.0051);
+    const first = await hooks.limiter!.check('app', limits, 1000, 'openai/gpt-4o');
+    const second = await hooks.limiter!.check('app', limits, 2000, 'openai/gpt-4o');
+    if (!first.ok || !second.ok) throw new Error('expected both checks to pass');
+    hooks.limiter!.reconcile('app', limits, 2000, usage(2000, 10), 0.0051, second.reservation);
     expect(limiter.usage('app').tokensInWindow).toBe(5096 + 2010);
     expect(limiter.usage('app').spentDayUsd).toBeCloseTo(0.04346 + 0.0051, 12);
-    hooks.limiter!.reconcile('app', limits, 1000, null, null);
+    hooks.limiter!.reconcile('app', limits, 1000, null, null, first.reservation);
     expect(limiter.usage('app')).toMatchObject({ tokensInWindow: 2010 });
     expect(limiter.usage('app').spentDayUsd).toBeCloseTo(0.0051, 12);
     expect(limiter.stats().outstanding).toBe(0);
-    hooks.limiter!.reconcile('app', limits, 1000, usage(1, 1), 1); // nothing left to settle
+    hooks.limiter!.reconcile('app', limits, 1000, usage(1, 1), 1, first.reservation); // already settled
     expect(limiter.usage('app').spentDayUsd).toBeCloseTo(0.0051, 12);
+  });
+
+  test("with the request, the reservation uses its max_tokens and the snapshot's catalog prices", async () => {
+    const limiter = new AiLimiter();
+    const hooks = createUsageHooks({ limiter });
+    const limits = { tokens_per_minute: 100_000, spend_per_day_usd: 1 };
+    const body = { model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+    const verdict = await hooks.limiter!.check('app', limits, 1000, 'openai/gpt-4o', { endpoint: 'chat', body, catalog: testCatalog });
+    expect(verdict.ok).toBe(true);
+    // 1,000 prompt + 100 output (not the 4,096 default); $0.0025 + $0.001 at testCatalog's prices
+    expect(limiter.usage('app').tokensInWindow).toBe(1100);
+    expect(limiter.usage('app').spentDayUsd).toBeCloseTo(0.0035, 12);
   });
 
   test('an unknown model reserves the default output and costs nothing', async () => {
     const limiter = new AiLimiter();
     const hooks = createUsageHooks({ limiter, catalog: () => testCatalog });
     const limits = { spend_per_day_usd: 0.01, tokens_per_minute: 10_000 };
-    expect(await hooks.limiter!.check('app', limits, 10, 'nobody/model')).toEqual({ ok: true });
+    expect(await hooks.limiter!.check('app', limits, 10, 'nobody/model')).toMatchObject({ ok: true });
     expect(limiter.usage('app')).toMatchObject({ tokensInWindow: 10 + 4096, spentDayUsd: 0 });
   });
 });

@@ -1,6 +1,8 @@
 /**
  * key-auth: the API key (sha256 of it) is looked up in the snapshot's key map; the caller becomes
  * the context's consumer. Missing, unknown or expired keys get 401 with `WWW-Authenticate: Bearer`.
+ * On `ai` services the default header also has an alternative: the Anthropic SDK sends its key in
+ * `x-api-key`, so a request without `Authorization` may carry the key there.
  */
 import { GantryError } from '../../../core/errors.js';
 import { hashSecret } from '../../../core/ids.js';
@@ -9,6 +11,7 @@ import type { PolicyDefinition } from '../types.js';
 import { KeyAuthOptions } from './schema.js';
 
 const CHALLENGE = ['www-authenticate', 'Bearer'] as const;
+const AI_MISSING = 'Missing API key; send Authorization: Bearer <api key> or x-api-key: <api key>';
 
 export const keyAuthPolicy: PolicyDefinition<typeof KeyAuthOptions, RequestContext> = {
   type: 'key-auth',
@@ -36,8 +39,11 @@ export const keyAuthPolicy: PolicyDefinition<typeof KeyAuthOptions, RequestConte
         // `Bearer <key>`, scheme case-insensitive.
         const scheme = key.length > 7 && key.charCodeAt(6) === 32 && (key.startsWith('Bearer') || key.slice(0, 6).toLowerCase() === 'bearer');
         key = scheme ? key.slice(7).trim() : undefined;
+      } else if (raw === undefined && bearer && ctx.service?.kind === 'ai') {
+        const alt = ctx.headers['x-api-key'];
+        if (typeof alt === 'string') key = alt.trim();
       }
-      if (key === undefined || key === '') return reject(ctx, missingMessage);
+      if (key === undefined || key === '') return reject(ctx, bearer && ctx.service?.kind === 'ai' ? AI_MISSING : missingMessage);
       const entry = ctx.snapshot.apiKeys.get(hashSecret(key));
       if (entry === undefined) return reject(ctx, 'Invalid API key');
       if (entry.expiresAtMs !== Infinity && Date.now() >= entry.expiresAtMs) return reject(ctx, 'The API key has expired');
