@@ -69,6 +69,17 @@ describe('passive health', () => {
   });
 });
 
+describe('passive health with a single target', () => {
+  it('never ejects the only target: failures reach the client, and the next request is served', async () => {
+    apply('ups_single', [a.url], { passive: { enabled: true, max_failures: 1, cooldown_ms: 60_000, failure_statuses: [503] } });
+    a.forceStatus = 503;
+    expect((await who()).status).toBe(503); // the upstream's own 503, passed on
+    a.forceStatus = null;
+    // Had the target been ejected, this would be 503 GANTRY_ERR_NO_HEALTHY_TARGET for a minute.
+    expect(await who()).toEqual({ status: 200, upstream: 'a' });
+  });
+});
+
 describe('active health', () => {
   it('marks a target down after failed probes and up again after successful ones', async () => {
     apply('ups_active', [a.url, b.url], {

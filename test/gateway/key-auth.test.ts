@@ -106,3 +106,41 @@ describe('key-auth', () => {
     expect(events.find((e) => e.requestId === 'evt-2')).toMatchObject({ status: 401, appId: null, errorCode: 'GANTRY_ERR_UNAUTHORIZED', upstreamTarget: null });
   });
 });
+
+describe('key-auth across teams', () => {
+  let other: Gateway;
+  beforeAll(async () => {
+    const data = config()
+      .upstream('ups', [up.url])
+      .service('svc', 'ups')
+      .route('rt_own', 'svc', ['/own/*'])
+      .route('rt_shared', 'svc', ['/shared/*'])
+      .app('app_mine')
+      .key('key_mine', 'app_mine', 'gk_mine')
+      .app('app_theirs')
+      .key('key_theirs', 'app_theirs', 'gk_theirs')
+      .policy('pol_own', 'key-auth', 'route', 'rt_own', {})
+      .policy('pol_shared', 'key-auth', 'route', 'rt_shared', { allow_other_teams: true })
+      .build();
+    // app_theirs and its key belong to another tenant.
+    data.teams.push({ ...data.teams[0]!, id: 'team_other', name: 'other' });
+    data.apps.find((a) => a.id === 'app_theirs')!.team_id = 'team_other';
+    data.apiKeys.find((k) => k.id === 'key_theirs')!.team_id = 'team_other';
+    other = await startGateway(data);
+  });
+  afterAll(async () => {
+    await other.close();
+  });
+
+  it("refuses another team's key with 403 GANTRY_ERR_KEY_NOT_ALLOWED and accepts the route team's own", async () => {
+    const mine = await send(`${other.url}/own/x`, { headers: { authorization: 'Bearer gk_mine' } });
+    expect(mine.status).toBe(200);
+    const theirs = await send(`${other.url}/own/x`, { headers: { authorization: 'Bearer gk_theirs' } });
+    expectGantryError(theirs, 403, 'GANTRY_ERR_KEY_NOT_ALLOWED');
+  });
+
+  it('accepts other teams’ keys where the policy allows it', async () => {
+    const theirs = await send(`${other.url}/shared/x`, { headers: { authorization: 'Bearer gk_theirs' } });
+    expect(theirs.status).toBe(200);
+  });
+});

@@ -55,7 +55,9 @@ function compileUpstream(u: Upstream, resources: CompileResources): CompiledUpst
   const hc = u.health_checks ?? {};
   const p = hc.passive;
   let passive: PassivePolicy | null = null;
-  if (p?.enabled !== false) {
+  // With a single target there is nowhere else to send traffic: ejecting it would turn one bad
+  // moment into 503s for the whole cooldown. Active checks still take it out when it is down.
+  if (p?.enabled !== false && u.targets.length > 1) {
     const failureStatuses = new Uint8Array(100);
     for (const s of p?.failure_statuses ?? []) if (s >= 500 && s < 600) failureStatuses[s - 500] = 1;
     passive = { maxFailures: p?.max_failures ?? 3, cooldownMs: p?.cooldown_ms ?? 10_000, failureStatuses };

@@ -1,6 +1,7 @@
 /**
  * key-auth: the API key (sha256 of it) is looked up in the snapshot's key map; the caller becomes
- * the context's consumer. Missing, unknown or expired keys get 401 with `WWW-Authenticate: Bearer`.
+ * the context's consumer. Missing, unknown or expired keys get 401 with `WWW-Authenticate: Bearer`;
+ * a valid key of another team's app gets 403 unless the policy allows other teams.
  * On `ai` services the default header also has an alternative: the Anthropic SDK sends its key in
  * `x-api-key`, so a request without `Authorization` may carry the key there.
  */
@@ -23,6 +24,7 @@ export const keyAuthPolicy: PolicyDefinition<typeof KeyAuthOptions, RequestConte
     const header = options.header.toLowerCase();
     const bearer = header === 'authorization';
     const drop = options.hide_credentials ? [header] : null;
+    const allowOtherTeams = options.allow_other_teams;
     const missingMessage = bearer
       ? 'Missing API key; send Authorization: Bearer <api key>'
       : `Missing API key; send it in the ${options.header} header`;
@@ -47,6 +49,9 @@ export const keyAuthPolicy: PolicyDefinition<typeof KeyAuthOptions, RequestConte
       const entry = ctx.snapshot.apiKeys.get(hashSecret(key));
       if (entry === undefined) return reject(ctx, 'Invalid API key');
       if (entry.expiresAtMs !== Infinity && Date.now() >= entry.expiresAtMs) return reject(ctx, 'The API key has expired');
+      if (!allowOtherTeams && entry.teamId !== ctx.route!.teamId) {
+        throw new GantryError('GANTRY_ERR_KEY_NOT_ALLOWED', "This API key belongs to another team's app, which may not call this route");
+      }
       ctx.consumer = entry; // an ApiKeyEntry is a Consumer; no copy per request
       if (drop !== null) ctx.dropUpstreamHeaders(drop);
     }

@@ -14,6 +14,11 @@ export const KeyAuthOptions = Type.Object(
       default: true,
       description: 'Remove the key header before proxying, so the upstream never sees the key.',
     }),
+    allow_other_teams: Type.Boolean({
+      default: false,
+      description:
+        "Accept keys of other teams' apps. By default only apps of the route's own team may call it, so a tenant cannot reach another tenant's services with its own keys.",
+    }),
   },
   { additionalProperties: false, description: 'Requires a valid, unexpired API key of an app.' },
 );
