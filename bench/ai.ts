@@ -6,55 +6,30 @@
  *
  *   npm run bench:ai     (BENCH_ROUNDS=3 BENCH_DURATION=8 BENCH_CONNECTIONS=50 BENCH_PROBES=300)
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   envInt,
   forkServer,
   formatTable,
-  freePort,
   median,
   probeLatency,
-  ROOT,
   runRounds,
   saveResults,
-  spawnProcess,
-  waitFor,
+  startGantryNode,
   type Scenario,
 } from './lib.js';
 
-const ADMIN_TOKEN = 'gadm_bench_' + 'y'.repeat(40);
-
-async function admin(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function startGantry(fixtureUrl: string): Promise<{ url: string; apiKey: string }> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-ai-'));
-  spawnProcess(process.execPath, [join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-    GANTRY_ADMIN_TOKEN: ADMIN_TOKEN,
-  });
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor(`${adminUrl}/api/v1/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const oa = await admin(adminUrl, 'POST', '/ai/providers', { name: 'bench-openai', kind: 'openai-compatible', base_url: `${fixtureUrl}/v1` });
-  await admin(adminUrl, 'POST', `/ai/providers/${oa.id}/keys`, { secret: 'sk-bench-openai' });
-  const an = await admin(adminUrl, 'POST', '/ai/providers', { name: 'bench-anthropic', kind: 'anthropic', base_url: fixtureUrl });
-  await admin(adminUrl, 'POST', `/ai/providers/${an.id}/keys`, { secret: 'sk-ant-bench' });
-  const svc = await admin(adminUrl, 'POST', '/services', { name: 'ai', kind: 'ai' });
-  await admin(adminUrl, 'POST', '/routes', { name: 'ai', service_id: svc.id, paths: ['/v1/*'] });
-  await admin(adminUrl, 'POST', '/policies', { type: 'key-auth', scope: 'service', target_id: svc.id });
-  const app = await admin(adminUrl, 'POST', '/apps', { name: 'bench' });
-  const key = await admin(adminUrl, 'POST', `/apps/${app.id}/keys`, { name: 'bench' });
-  return { url: `http://127.0.0.1:${port}`, apiKey: key.key };
+  const { url, admin } = await startGantryNode();
+  const oa = await admin('POST', '/ai/providers', { name: 'bench-openai', kind: 'openai-compatible', base_url: `${fixtureUrl}/v1` });
+  await admin('POST', `/ai/providers/${oa.id}/keys`, { secret: 'sk-bench-openai' });
+  const an = await admin('POST', '/ai/providers', { name: 'bench-anthropic', kind: 'anthropic', base_url: fixtureUrl });
+  await admin('POST', `/ai/providers/${an.id}/keys`, { secret: 'sk-ant-bench' });
+  const svc = await admin('POST', '/services', { name: 'ai', kind: 'ai' });
+  await admin('POST', '/routes', { name: 'ai', service_id: svc.id, paths: ['/v1/*'] });
+  await admin('POST', '/policies', { type: 'key-auth', scope: 'service', target_id: svc.id });
+  const app = await admin('POST', '/apps', { name: 'bench' });
+  const key = await admin('POST', `/apps/${app.id}/keys`, { name: 'bench' });
+  return { url, apiKey: key.key };
 }
 
 function chatBody(model: string, stream: boolean): string {

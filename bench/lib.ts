@@ -234,3 +234,36 @@ export async function probeLatency(opts: {
     ttfbP50: median(ttfbs),
   };
 }
+
+const BENCH_ADMIN_TOKEN = 'gadm_bench_' + 'x'.repeat(40);
+
+export type AdminCall = (method: string, path: string, body?: unknown) => Promise<any>;
+
+/**
+ * Starts a Gantry node from dist/ (`npm run build` first) on free loopback ports with its own SQLite
+ * database, and returns its data-plane URL and an admin API caller.
+ */
+export async function startGantryNode(): Promise<{ url: string; admin: AdminCall }> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
+  spawnProcess(
+    process.execPath,
+    [join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
+    { GANTRY_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+  );
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor(`${adminUrl}/api/v1/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+  const admin: AdminCall = async (method, path, body) => {
+    const res = await fetch(`${adminUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = res.status === 204 ? null : await res.json();
+    if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  return { url: `http://127.0.0.1:${port}`, admin };
+}

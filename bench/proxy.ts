@@ -14,44 +14,24 @@ import {
   forkServer,
   formatTable,
   freePort,
-  ROOT,
   runRounds,
   saveResults,
   spawnProcess,
+  startGantryNode,
   waitFor,
   type Scenario,
 } from './lib.js';
 
-const ADMIN_TOKEN = 'gadm_bench_' + 'x'.repeat(40);
-
-async function admin(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Starts a Gantry node from dist/ with its own SQLite database, configured for the benchmark. */
+/** A Gantry node configured for the benchmark: a plain route and a key-auth route to the upstream. */
 export async function startGantry(upstreamUrl: string): Promise<{ url: string; apiKey: string }> {
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
-  spawnProcess(process.execPath, [join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'], {
-    GANTRY_ADMIN_TOKEN: ADMIN_TOKEN,
-  });
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor(`${adminUrl}/api/v1/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  const ups = await admin(adminUrl, 'POST', '/upstreams', { name: 'bench', targets: [{ url: upstreamUrl }] });
-  const svc = await admin(adminUrl, 'POST', '/services', { name: 'bench', upstream_id: ups.id });
-  await admin(adminUrl, 'POST', '/routes', { name: 'plain', service_id: svc.id, paths: ['/plain/*'], strip_prefix: true });
-  const authRoute = await admin(adminUrl, 'POST', '/routes', { name: 'auth', service_id: svc.id, paths: ['/auth/*'], strip_prefix: true });
-  await admin(adminUrl, 'POST', '/policies', { type: 'key-auth', scope: 'route', target_id: authRoute.id });
-  const app = await admin(adminUrl, 'POST', '/apps', { name: 'bench' });
-  const key = await admin(adminUrl, 'POST', `/apps/${app.id}/keys`, { name: 'bench' });
-  const url = `http://127.0.0.1:${port}`;
+  const { url, admin } = await startGantryNode();
+  const ups = await admin('POST', '/upstreams', { name: 'bench', targets: [{ url: upstreamUrl }] });
+  const svc = await admin('POST', '/services', { name: 'bench', upstream_id: ups.id });
+  await admin('POST', '/routes', { name: 'plain', service_id: svc.id, paths: ['/plain/*'], strip_prefix: true });
+  const authRoute = await admin('POST', '/routes', { name: 'auth', service_id: svc.id, paths: ['/auth/*'], strip_prefix: true });
+  await admin('POST', '/policies', { type: 'key-auth', scope: 'route', target_id: authRoute.id });
+  const app = await admin('POST', '/apps', { name: 'bench' });
+  const key = await admin('POST', `/apps/${app.id}/keys`, { name: 'bench' });
   await waitFor(`${url}/plain/bench`);
   return { url, apiKey: key.key };
 }
