@@ -4,13 +4,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ConfigWatcher } from './cluster/config-watcher.js';
+import { ConfigSync, configChangeListener, createNotifier, reachStore, retryInBackground } from './cluster/index.js';
 import type { Settings } from './config/settings.js';
 import { redactUrl } from './config/settings.js';
 import { isGantryError } from './core/errors.js';
 import { hashSecret, newSecret, secretHint } from './core/ids.js';
 import { loadSecretKey, SecretBox } from './core/secrets.js';
 import { ModelCatalog } from './ai/catalog/index.js';
+import { startAiRuntime } from './ai/runtime.js';
 import { createAdminApi } from './control/index.js';
 import { DataPlane } from './gateway/index.js';
 import { createStore } from './store/index.js';
@@ -57,16 +58,41 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
     // Provider keys are sealed under this key: every node of a cluster needs the same one.
     const secretBox = new SecretBox(loadSecretKey({ dataDir: settings.dataDir }));
     const catalog = ModelCatalog.shipped();
-    const { applied } = await store.migrate();
-    logger.info({ database: redactUrl(settings.databaseUrl), dialect: store.dialect, applied }, 'store ready');
-
-    const gantry: Gantry = { settings, store, logger, close };
     const serveData = settings.role !== 'control';
     const serveControl = settings.role !== 'data';
+    const database = redactUrl(settings.databaseUrl);
+    // A data plane can serve its last snapshot while the store is unreachable; the admin API cannot.
+    const storeReady = await reachStore(store).then(
+      ({ applied }) => {
+        logger.info({ database, dialect: store.dialect, applied }, 'store ready');
+        return true;
+      },
+      (err: unknown) => {
+        if (!serveData) throw err;
+        logger.warn({ err, database }, 'store unreachable at start');
+        return false;
+      },
+    );
+    const notifier = createNotifier({
+      redisUrl: settings.redisUrl,
+      redisPrefix: settings.redisPrefix,
+      databaseUrl: settings.databaseUrl,
+      dialect: store.dialect,
+      logger,
+    });
+    if (notifier) closers.push(() => notifier.close());
 
-    let watcher: ConfigWatcher | undefined;
+    const gantry: Gantry = { settings, store, logger, close };
+
+    let sync: ConfigSync | undefined;
     if (serveData) {
+      const ai = await startAiRuntime(store, logger);
+      // Registered before the data plane's closer: closers run in reverse, so usage is flushed after the last call.
+      closers.push(() => ai.close());
       const dataPlane = new DataPlane({
+        secretBox,
+        catalog,
+        aiHooks: ai.hooks,
         host: settings.host,
         port: settings.port,
         logger,
@@ -77,15 +103,17 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
         trustProxy: settings.trustProxy,
       });
-      const w = new ConfigWatcher({
+      const s = await ConfigSync.start({
         store,
+        storeReady,
+        notifier,
         apply: (data) => dataPlane.applyConfig(data),
         pollMs: settings.configPollMs,
+        snapshotFile: settings.snapshotFile,
         logger,
       });
-      watcher = w;
-      await w.start();
-      closers.push(async () => w.stop());
+      sync = s;
+      closers.push(() => s.close());
       const { port, host } = await dataPlane.listen();
       closers.push(() => dataPlane.close({ graceMs: settings.shutdownGraceMs }));
       gantry.dataPlane = dataPlane;
@@ -93,27 +121,52 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       logger.info({ url: gantry.dataUrl }, 'data plane listening');
     }
 
-    if (serveControl) {
+    const startAdmin = async (): Promise<FastifyInstance> => {
       gantry.bootstrapToken = await bootstrap(store, opts.bootstrapToken);
       const admin = await createAdminApi({
         store,
         logger,
         secretBox,
         catalog,
-        onConfigChange: watcher ? () => watcher.trigger() : undefined,
+        onConfigChange: configChangeListener({ sync, notifier, store, logger }),
         nodeInfo: {
           nodeId: settings.nodeId,
           version: GANTRY_VERSION,
           dataPlaneVersion: gantry.dataPlane ? () => gantry.dataPlane!.configVersion : undefined,
         },
       });
-      await admin.listen({ port: settings.adminPort, host: settings.adminHost });
-      closers.push(() => admin.close());
+      try {
+        await admin.listen({ port: settings.adminPort, host: settings.adminHost });
+      } catch (err) {
+        await admin.close();
+        throw err;
+      }
       const address = admin.server.address();
       const port = typeof address === 'object' && address ? address.port : settings.adminPort;
       gantry.admin = admin;
       gantry.adminUrl = `http://${urlHost(settings.adminHost)}:${port}`;
       logger.info({ url: gantry.adminUrl }, 'admin API listening');
+      return admin;
+    };
+    if (serveControl && storeReady) {
+      const admin = await startAdmin();
+      closers.push(() => admin.close());
+    } else if (serveControl) {
+      // Role `all` with the store down: the data plane serves its snapshot; the admin API listens
+      // once the store is back (until then its port refuses connections).
+      let admin: FastifyInstance | undefined;
+      const retry = retryInBackground(
+        'admin API start',
+        async () => {
+          await reachStore(store);
+          admin = await startAdmin();
+        },
+        { logger },
+      );
+      closers.push(async () => {
+        await retry.stop();
+        await admin?.close();
+      });
     }
     return gantry;
   } catch (err) {

@@ -27,6 +27,7 @@ function settingsFrom(flags: Flags): Settings {
     admin_host: flags.adminHost,
     admin_port: flags.adminPort,
     database_url: flags.databaseUrl,
+    redis_url: flags.redisUrl,
     data_dir: flags.dataDir,
     log_level: flags.logLevel,
     node_id: flags.nodeId,
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
       .option('--port <port>', 'data plane port (default 8080); env GANTRY_PORT')
       .option('--admin-host <host>', 'admin API bind address (default 127.0.0.1); env GANTRY_ADMIN_HOST')
       .option('--admin-port <port>', 'admin API port (default 9080); env GANTRY_ADMIN_PORT')
+      .option('--redis-url <url>', 'cluster mode: config change notifications over Redis; env GANTRY_REDIS_URL')
       .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent; env GANTRY_LOG_LEVEL')
       .option('--node-id <id>', 'this node’s name in logs and call records; env GANTRY_NODE_ID'),
   ).action(async (flags: Flags) => {

@@ -1,7 +1,8 @@
 /**
  * Keeps a data plane's snapshot in step with the store: polls the config version (the fallback that
- * always works) and reloads at once when told a change was made in this process. Reloads run one at a
- * time and coalesce; a failing store is logged and the last snapshot keeps serving.
+ * always works) and reloads at once when told a change was made (in this process, or by a change
+ * notification from another node). Reloads run one at a time and coalesce; a failing store is logged
+ * and the last snapshot keeps serving.
  */
 import type { ConfigData } from '../core/model.js';
 import type { Store } from '../store/types.js';
@@ -10,6 +11,8 @@ export interface ConfigWatcherOptions {
   store: Pick<Store, 'getConfigVersion' | 'loadConfig'>;
   apply: (data: ConfigData) => void;
   pollMs: number;
+  /** After each configuration the data plane accepted (e.g. to save it to the snapshot file). */
+  onApplied?: (data: ConfigData) => void;
   logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void; error(o: object, m?: string): void };
 }
 
@@ -30,10 +33,33 @@ export class ConfigWatcher {
     return this.#version;
   }
 
+  /** False from a failed store call until the next one that succeeds. */
+  get storeReachable(): boolean {
+    return !this.#storeDown;
+  }
+
   /** Loads and applies the current configuration; throws if the first load fails. */
   async start(): Promise<void> {
     await this.#reload(true);
     this.#schedule();
+  }
+
+  /**
+   * Serves `data` (the last good snapshot, from disk) because the store's configuration could not be
+   * loaded, and keeps polling: the first poll that reaches the store catches up (and logs that the
+   * store is reachable). Throws if the data plane rejects `data`.
+   */
+  startFrom(data: ConfigData): void {
+    this.#opts.apply(data);
+    this.#version = data.version;
+    this.#storeDown = true;
+    this.#schedule();
+  }
+
+  /** Another node announced `version`: reload unless it is the one serving. */
+  notify(version: number): void {
+    if (this.#stopped || version === this.#version) return;
+    void this.trigger();
   }
 
   /** Reload now (a change was committed in this process). Resolves when the reload is done. */
@@ -91,14 +117,16 @@ export class ConfigWatcher {
     if (data.version === this.#version && !first) return;
     try {
       this.#opts.apply(data);
-      this.#version = data.version;
-      this.#opts.logger.info({ configVersion: data.version }, 'configuration applied');
     } catch (err) {
       // The old snapshot keeps serving; the next change gets another chance.
       this.#version = data.version;
       this.#opts.logger.error({ err, configVersion: data.version }, 'configuration rejected by the data plane');
       if (first) throw err;
+      return;
     }
+    this.#version = data.version;
+    this.#opts.logger.info({ configVersion: data.version }, 'configuration applied');
+    this.#opts.onApplied?.(data);
   }
 
   #markStoreDown(err: unknown): void {

@@ -21,6 +21,9 @@ export const SettingsFile = Type.Object(
     admin_host: Type.Optional(Type.String({ minLength: 1 })),
     admin_port: Type.Optional(Port),
     database_url: Type.Optional(Type.String({ minLength: 1 })),
+    redis_url: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    redis_prefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
+    snapshot_file: Type.Optional(Type.String({ minLength: 1 })),
     data_dir: Type.Optional(Type.String({ minLength: 1 })),
     log_level: Type.Optional(
       Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
@@ -47,6 +50,12 @@ export interface Settings {
   adminHost: string;
   adminPort: number;
   databaseUrl: string;
+  /** Cluster mode: config change notifications over Redis pub/sub. */
+  redisUrl: string | undefined;
+  /** Prefix of this cluster's Redis keys and channels (`<prefix>:config`). */
+  redisPrefix: string;
+  /** Where the last good configuration is kept, to serve from while the store is unreachable. */
+  snapshotFile: string;
   dataDir: string;
   logLevel: string;
   nodeId: string;
@@ -68,6 +77,9 @@ const ENV: Record<keyof SettingsFile, string> = {
   admin_host: 'GANTRY_ADMIN_HOST',
   admin_port: 'GANTRY_ADMIN_PORT',
   database_url: 'GANTRY_DATABASE_URL',
+  redis_url: 'GANTRY_REDIS_URL',
+  redis_prefix: 'GANTRY_REDIS_PREFIX',
+  snapshot_file: 'GANTRY_SNAPSHOT_FILE',
   data_dir: 'GANTRY_DATA_DIR',
   log_level: 'GANTRY_LOG_LEVEL',
   node_id: 'GANTRY_NODE_ID',
@@ -152,6 +164,9 @@ export function loadSettings(
     adminHost: s.admin_host ?? '127.0.0.1',
     adminPort: s.admin_port ?? 9080,
     databaseUrl: s.database_url ?? resolve(dataDir, 'gantry.db'),
+    redisUrl: s.redis_url,
+    redisPrefix: s.redis_prefix ?? 'gantry',
+    snapshotFile: s.snapshot_file ? resolve(s.snapshot_file) : resolve(dataDir, 'snapshot.json'),
     dataDir,
     logLevel: s.log_level ?? 'info',
     nodeId: s.node_id ?? `${hostname()}-${process.pid}`,

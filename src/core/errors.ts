@@ -26,6 +26,7 @@ export const ErrorCatalog = {
     status: 401,
     message: 'Missing or invalid API key; send Authorization: Bearer <api key>',
   },
+  GANTRY_ERR_KEY_NOT_ALLOWED: { status: 403, message: "The API key's app may not call this route" },
   GANTRY_ERR_IP_DENIED: { status: 403, message: 'Requests from this client address are not allowed' },
   GANTRY_ERR_CORS_REJECTED: { status: 403, message: 'The request origin is not allowed by the CORS policy' },
   GANTRY_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than this route allows' },

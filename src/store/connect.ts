@@ -98,8 +98,13 @@ export function openDatabase(
     const database = openSqlite(location.path);
     return { db: new Kysely<Database>({ dialect: new GantrySqliteDialect({ database }) }), dialect: 'sqlite' };
   }
-  const pool = new pg.Pool({ connectionString: location.url, max: 10 });
+  // A bounded connect: while PostgreSQL is unreachable, store calls fail in 5 s instead of waiting on TCP.
+  const pool = new pg.Pool({ connectionString: location.url, max: 10, connectionTimeoutMillis: 5000 });
   // Without a listener an idle client's error (server restart, network) would crash the process.
   pool.on('error', (err) => logger?.warn({ err }, 'an idle PostgreSQL connection failed'));
+  // The pool listens only on idle clients: a checked-out client whose connection drops (mid-query or
+  // between the statements of a transaction) emits 'error' with no listener, which would crash the
+  // process. Its query fails on its own; the client is discarded when released.
+  pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err }, 'a PostgreSQL connection failed')));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }

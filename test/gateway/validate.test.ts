@@ -112,7 +112,7 @@ describe('policy registry', () => {
   });
 
   it('applies defaults and returns the normalized options', () => {
-    expect(validatePolicyConfig('key-auth', {})).toEqual({ header: 'authorization', hide_credentials: true });
+    expect(validatePolicyConfig('key-auth', {})).toEqual({ header: 'authorization', hide_credentials: true, allow_other_teams: false });
     expect(validatePolicyConfig('cors', { origins: ['*'] })).toMatchObject({ origins: ['*'], credentials: false, headers: [] });
     const input = { allow: ['10.0.0.0/8'] };
     expect(validatePolicyConfig('ip-restriction', input)).toEqual({ allow: ['10.0.0.0/8'], deny: [] });
