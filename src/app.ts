@@ -102,6 +102,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         requestTimeoutMs: settings.requestTimeoutMs,
         keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
         trustProxy: settings.trustProxy,
+        ...(settings.redisUrl ? { rateLimitRedis: { url: settings.redisUrl, prefix: settings.redisPrefix } } : {}),
       });
       const s = await ConfigSync.start({
         store,

@@ -25,6 +25,9 @@ export interface LocalResponse {
   body: string | null;
 }
 
+/** What a rate-limit policy decided for the request; null when none applied. */
+export type RateLimitOutcome = 'allowed' | 'limited' | 'failed_open' | 'failed_closed';
+
 const NO_PARAMS: Readonly<Record<string, string | undefined>> = Object.freeze(Object.create(null));
 
 export class RequestContext {
@@ -79,6 +82,7 @@ export class RequestContext {
   /** The running upstream call, to abort it (client gone, timeout, body too large). */
   call: { abort(reason: Error): void } | null = null;
 
+  rateLimit: RateLimitOutcome | null = null;
   status = 0;
   errorCode: ErrorCode | null = null;
   target: string | null = null;

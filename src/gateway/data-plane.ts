@@ -11,6 +11,7 @@ import { BASIC_HOOKS, type AiHooks } from '../ai/gateway/hooks.js';
 import { AiKeyStates } from '../ai/providers/keys.js';
 import type { ConfigData } from '../core/model.js';
 import type { SecretBox } from '../core/secrets.js';
+import { RateLimiterRegistry, type RateLimitRedisOptions } from './policies/rate-limit/limiters.js';
 import { ActiveHealthChecks } from './proxy/active-health.js';
 import { PoolRegistry } from './proxy/pools.js';
 import { TargetStates } from './proxy/target-state.js';
@@ -43,6 +44,8 @@ export interface DataPlaneOptions {
   catalog?: ModelCatalog;
   /** Token estimates, limiter and cost for AI calls. Default: rough estimates, catalog prices, no limiter. */
   aiHooks?: AiHooks;
+  /** The node's Redis for `rate-limit` policies with backend `redis`; without it they fail validation. */
+  rateLimitRedis?: RateLimitRedisOptions;
 }
 
 export const EMPTY_CONFIG: ConfigData = {
@@ -66,6 +69,7 @@ export class DataPlane {
   readonly #pools = new PoolRegistry();
   readonly #targets = new TargetStates();
   readonly #aiKeys = new AiKeyStates();
+  readonly #rateLimiters: RateLimiterRegistry;
   readonly #health: ActiveHealthChecks;
   readonly #retiring = new Set<Snapshot>();
   readonly #resources: CompileResources;
@@ -84,7 +88,9 @@ export class DataPlane {
     };
     const logger: Logger = opts.logger ?? pino({ name: 'gantry-gateway' });
     this.#health = new ActiveHealthChecks(logger);
+    this.#rateLimiters = new RateLimiterRegistry(opts.rateLimitRedis);
     this.#resources = {
+      rateLimiters: this.#rateLimiters,
       pool: (origin, connectMs) => this.#pools.get(origin, connectMs),
       targetState: (upstreamId, url) => this.#targets.get(upstreamId, url),
       ai: {
@@ -140,9 +146,11 @@ export class DataPlane {
    */
   applyConfig(data: ConfigData): void {
     if (this.#closing !== null) throw new Error('The data plane is closed');
+    this.#rateLimiters.beginCompile();
     const next = compileSnapshot(data, this.#resources);
     const previous = this.#gateway.snapshot;
     this.#gateway.snapshot = next;
+    this.#rateLimiters.sweep();
 
     const liveTargets = new Set<string>();
     for (const u of next.upstreams.values()) for (const t of u.targets) liveTargets.add(t.state.key);
@@ -214,5 +222,6 @@ export class DataPlane {
     }
     for (const socket of gateway.tunnels) socket.destroy();
     await this.#pools.closeAll();
+    await this.#rateLimiters.closeAll();
   }
 }

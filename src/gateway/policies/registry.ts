@@ -11,18 +11,22 @@ import type { RequestContext } from '../context.js';
 import { corsPolicy } from './cors/index.js';
 import { ipRestrictionPolicy } from './ip-restriction/index.js';
 import { keyAuthPolicy } from './key-auth/index.js';
+import { rateLimitPolicy } from './rate-limit/index.js';
 import { requestHeadersPolicy } from './request-headers/index.js';
 import { requestSizeLimitPolicy } from './request-size-limit/index.js';
 import { responseHeadersPolicy } from './response-headers/index.js';
-import type { Phase, PolicyDefinition, PolicyHandlers } from './types.js';
+import type { Phase, PolicyDefinition, PolicyEnv, PolicyHandlers } from './types.js';
 
 type AnyDefinition = PolicyDefinition<TSchema, RequestContext>;
+
+const VALIDATE_ONLY: PolicyEnv = Object.freeze({ policyId: '', policyName: '', rateLimiters: null });
 
 const DEFINITIONS: readonly AnyDefinition[] = [
   ipRestrictionPolicy,
   corsPolicy,
   keyAuthPolicy,
   requestSizeLimitPolicy,
+  rateLimitPolicy,
   requestHeadersPolicy,
   responseHeadersPolicy,
 ] as unknown as AnyDefinition[];
@@ -60,7 +64,11 @@ function unknownType(type: string): never {
 }
 
 /** Options checked, defaults applied, handlers created: what a snapshot binds to routes. */
-export function createPolicy(type: string, config: unknown): { options: Record<string, unknown>; handlers: PolicyHandlers<RequestContext>; definition: AnyDefinition } {
+export function createPolicy(
+  type: string,
+  config: unknown,
+  env: PolicyEnv = VALIDATE_ONLY,
+): { options: Record<string, unknown>; handlers: PolicyHandlers<RequestContext>; definition: AnyDefinition } {
   const def = BY_TYPE.get(type) ?? unknownType(type);
   const options = Value.Default(def.schema, Value.Clone(config ?? {})) as Record<string, unknown>;
   const check = checkerFor(def);
@@ -73,7 +81,7 @@ export function createPolicy(type: string, config: unknown): { options: Record<s
     throw validationError(`Invalid ${type} policy options: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
   }
   try {
-    return { options, handlers: def.create(options), definition: def };
+    return { options, handlers: def.create(options, env), definition: def };
   } catch (err) {
     if (isGantryError(err)) throw err;
     throw validationError(`Invalid ${type} policy options: ${(err as Error).message}`, [{ path: '/', message: (err as Error).message }]);

@@ -4,6 +4,7 @@
  * it handles. The pipeline owns the order of phases; policies never call each other.
  */
 import type { TSchema, Static } from '@sinclair/typebox';
+import type { RateLimiterRegistry } from './rate-limit/limiters.js';
 
 export const PHASES = ['access', 'rewrite', 'cache', 'limit', 'proxy', 'response', 'log'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -22,7 +23,19 @@ export interface PolicyDefinition<S extends TSchema = TSchema, Ctx = unknown> {
    * Checks options beyond the schema (CIDRs parse, regexes compile) and precomputes. Throws a
    * GantryError GANTRY_ERR_VALIDATION whose message says what is wrong.
    */
-  create(options: Static<S>): PolicyHandlers<Ctx>;
+  create(options: Static<S>, env: PolicyEnv): PolicyHandlers<Ctx>;
+}
+
+/** What a policy's `create` may know about the policy record and the node compiling it. */
+export interface PolicyEnv {
+  /** The policy record's id and name; empty when only options are validated (admin API). */
+  policyId: string;
+  policyName: string;
+  /**
+   * The node's long-lived rate limiters (they outlive snapshots); null when only validating, in
+   * which case node-dependent checks (a Redis backend without a Redis URL) are left to the data plane.
+   */
+  rateLimiters: RateLimiterRegistry | null;
 }
 
 export type PhaseHandler<Ctx> = (ctx: Ctx) => void | Promise<void>;

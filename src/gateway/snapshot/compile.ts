@@ -11,6 +11,7 @@ import { SERVICE_DEFAULTS, type ConfigData, type Service, type Upstream } from '
 import { compileTemplate } from '../paths.js';
 import type { TargetState } from '../proxy/target-state.js';
 import { buildRouter, type RouteSpec } from '../router.js';
+import type { RateLimiterRegistry } from '../policies/rate-limit/limiters.js';
 import { PolicyBinder } from './policies.js';
 import type { ActiveCheck, ApiKeyEntry, CompiledRoute, CompiledService, CompiledUpstream, PassivePolicy, Snapshot } from './types.js';
 
@@ -19,6 +20,8 @@ export interface CompileResources {
   targetState(upstreamId: string, url: string): TargetState;
   /** Provider key states, the catalog, the hooks and (to open keys) the SecretBox. */
   ai: Omit<AiCompileResources, 'pool'>;
+  /** The node's rate limiters, reused across snapshots; absent when only validating. */
+  rateLimiters?: RateLimiterRegistry;
 }
 
 /** What `ai` services have instead of an upstream (see CompiledService.upstream). */
@@ -161,7 +164,7 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
   }
 
   const serviceIds = new Set(data.services.map((s) => s.id));
-  const binder = new PolicyBinder(data.policies, serviceIds, new Set(data.routes.map((r) => r.id)));
+  const binder = new PolicyBinder(data.policies, serviceIds, new Set(data.routes.map((r) => r.id)), resources.rateLimiters ?? null);
   const specs: RouteSpec[] = [];
   for (const r of data.routes) {
     if (!serviceIds.has(r.service_id)) {

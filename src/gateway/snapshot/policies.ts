@@ -7,6 +7,7 @@ import type { Policy } from '../../core/model.js';
 import { isGantryError, validationError } from '../../core/errors.js';
 import { compileChains, type BoundPolicy } from '../pipeline.js';
 import { createPolicy } from '../policies/registry.js';
+import type { RateLimiterRegistry } from '../policies/rate-limit/limiters.js';
 import type { PhaseChains } from './types.js';
 
 export interface RouteChains {
@@ -14,9 +15,9 @@ export interface RouteChains {
   hasCors: boolean;
 }
 
-function bind(policy: Policy): BoundPolicy {
+function bind(policy: Policy, rateLimiters: RateLimiterRegistry | null): BoundPolicy {
   try {
-    const { handlers, definition } = createPolicy(policy.type, policy.config);
+    const { handlers, definition } = createPolicy(policy.type, policy.config, { policyId: policy.id, policyName: policy.name, rateLimiters });
     return { id: policy.id, type: policy.type, priority: policy.priority ?? definition.priority, handlers };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -30,11 +31,16 @@ export class PolicyBinder {
   readonly #byRoute = new Map<string, BoundPolicy[]>();
   readonly #memo = new Map<string, RouteChains>();
 
-  constructor(policies: readonly Policy[], serviceIds: ReadonlySet<string>, routeIds: ReadonlySet<string>) {
+  constructor(
+    policies: readonly Policy[],
+    serviceIds: ReadonlySet<string>,
+    routeIds: ReadonlySet<string>,
+    rateLimiters: RateLimiterRegistry | null = null,
+  ) {
     for (const policy of policies) {
       if (!policy.enabled) continue;
       if (policy.scope === 'global') {
-        this.#global.push(bind(policy));
+        this.#global.push(bind(policy, rateLimiters));
         continue;
       }
       const target = policy.target_id ?? '';
@@ -46,8 +52,8 @@ export class PolicyBinder {
       }
       const index = policy.scope === 'service' ? this.#byService : this.#byRoute;
       const list = index.get(target);
-      if (list === undefined) index.set(target, [bind(policy)]);
-      else list.push(bind(policy));
+      if (list === undefined) index.set(target, [bind(policy, rateLimiters)]);
+      else list.push(bind(policy, rateLimiters));
     }
   }
 
