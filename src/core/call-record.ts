@@ -8,9 +8,15 @@ export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS' | 
 export type RateLimitOutcome = 'allowed' | 'limited' | 'failed_open' | 'failed_closed' | null;
 
 export interface CallRecord {
-  /** The request id (X-Request-Id). */
+  /**
+   * Unique id of this record, `call_<26 base32 chars>`: 48-bit arrival time (ms) then 80 random bits,
+   * so ids sort by time (store/repos/call-ids.ts). Assigned when the record is built; the request id
+   * cannot be the key, because clients may send their own X-Request-Id.
+   */
   id: string;
-  /** Epoch ms when the request arrived. */
+  /** The request id (X-Request-Id), as sent to the client. */
+  request_id: string;
+  /** Epoch ms when the request arrived (the time encoded in `id`). */
   time: number;
   node: string;
   team_id: string | null;
@@ -33,6 +39,8 @@ export interface CallRecord {
   latency_upstream_ms: number | null;
   latency_gateway_ms: number;
   upstream_target: string | null;
+  /** Status of the upstream's last answer; null when none came. */
+  upstream_status: number | null;
   retries: number;
   cache_status: CacheStatus;
   rate_limit: RateLimitOutcome;
@@ -40,6 +48,8 @@ export interface CallRecord {
 }
 
 export interface CallRecordAi {
+  /** `chat`, `messages`, `embeddings` or `models`. */
+  endpoint: string | null;
   provider_id: string | null;
   provider_kind: string | null;
   model_requested: string;
@@ -50,6 +60,7 @@ export interface CallRecordAi {
   cache_write_tokens: number;
   reasoning_tokens: number;
   tokens_estimated: boolean;
+  /** USD; 0 when the model has no price. Stored as integer micro-dollars. */
   cost_usd: number;
   streamed: boolean;
   ttft_ms: number | null;
@@ -57,11 +68,15 @@ export interface CallRecordAi {
   fallback_path: Array<{ provider: string; model: string; status: number | null; outcome: string | null }>;
 }
 
-/** Optional captured bodies, stored apart from the record, redacted before storage. */
+/** Optional captured bodies (and headers), stored apart from the record, redacted before storage. */
 export interface CallBodies {
+  /** The record's id. */
   id: string;
   request_body: string | null;
   response_body: string | null;
+  /** Only when the route captures headers; never Authorization, cookies or provider key headers. */
+  request_headers: Record<string, string> | null;
+  response_headers: Record<string, string> | null;
   /** True when a body was longer than the route's cap and cut. */
   truncated: boolean;
 }

@@ -36,6 +36,14 @@ export interface CallEvent {
   upstreamStatus: number | null;
   retries: number;
   errorCode: ErrorCode | null;
+  /** The Host header as received (telemetry normalizes it); `''` when absent. */
+  host?: string;
+  /** `''` or the raw query including its leading `?`. */
+  query?: string;
+  /** Team owning the matched route (teamId is the caller's); null when no route matched. */
+  routeTeamId?: string | null;
+  /** `ai` when the call's AI details follow on `gantry:ai-call` (same requestId). */
+  serviceKind?: 'http' | 'ai' | null;
 }
 
 function buildEvent(ctx: RequestContext): CallEvent {
@@ -60,6 +68,10 @@ function buildEvent(ctx: RequestContext): CallEvent {
     upstreamStatus: ctx.upstreamStatus === 0 ? null : ctx.upstreamStatus,
     retries: ctx.retries,
     errorCode: ctx.errorCode,
+    host: ctx.host !== '' ? ctx.host : (ctx.headers.host ?? ''),
+    query: ctx.query,
+    routeTeamId: ctx.route?.teamId ?? null,
+    serviceKind: ctx.service?.kind ?? null,
   };
 }
 

@@ -8,6 +8,9 @@ import { AiModelRepo } from './repos/ai-models.js';
 import { AiProviderKeyRepo } from './repos/ai-provider-keys.js';
 import { AiProviderRepo } from './repos/ai-providers.js';
 import { AiUsageRepo } from './repos/ai-usage.js';
+import { CallLogRepo } from './repos/call-logs.js';
+import { CallRollupRepo } from './repos/call-rollups.js';
+import { closeCallWriter } from './repos/call-writer.js';
 import { ApiKeyRepo } from './repos/api-keys.js';
 import { AppRepo } from './repos/apps.js';
 import { readConfig } from './repos/config.js';
@@ -34,6 +37,8 @@ export class KyselyStore implements Store {
   readonly aiAliases: AiAliasRepo;
   readonly aiModels: AiModelRepo;
   readonly aiUsage: AiUsageRepo;
+  readonly callLogs: CallLogRepo;
+  readonly callRollups: CallRollupRepo;
   readonly #ctx: StoreContext;
 
   constructor(ctx: StoreContext) {
@@ -52,6 +57,8 @@ export class KyselyStore implements Store {
     this.aiAliases = new AiAliasRepo(ctx);
     this.aiModels = new AiModelRepo(ctx);
     this.aiUsage = new AiUsageRepo(ctx);
+    this.callLogs = new CallLogRepo(ctx);
+    this.callRollups = new CallRollupRepo(ctx);
   }
 
   static open(root: StoreRoot): KyselyStore {
@@ -64,6 +71,7 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     try {
+      await closeCallWriter(this.#ctx.root);
       await this.#ctx.root.db.destroy();
     } catch (err) {
       throw toGantryError(err, 'close');

@@ -46,6 +46,9 @@ import type {
   AiProviderUpdate,
   ProviderKeyStatus,
 } from '../core/ai-model.js';
+import type { CallBodies, CallRecord } from '../core/call-record.js';
+import type { RollupDimension, RollupMetric } from '../analytics/metrics.js';
+import type { Resolution } from '../analytics/ranges.js';
 
 export type TeamScope = 'all' | readonly string[];
 
@@ -201,6 +204,36 @@ export interface Store {
     query(scope: TeamScope, q: AiUsageQuery): Promise<AiUsageRow[]>;
   };
 
+  /**
+   * Call logs (issue 5), written in batches by the telemetry pipeline. Not configuration: no version
+   * bump. Records are team-scoped by `team_id` (the team owning the route called).
+   */
+  callLogs: {
+    /**
+     * One transaction: the records, their bodies and the rollups. Records whose id is already stored
+     * are skipped (replays are harmless). Bad records → GANTRY_ERR_VALIDATION and nothing is written.
+     */
+    insertBatch(records: readonly CallRecord[], bodies?: readonly CallBodies[]): Promise<{ inserted: number }>;
+    /** Newest first, in scope, filtered; `next_cursor` continues after the page's last record. */
+    query(scope: TeamScope, filters?: CallLogFilters, page?: CallLogPageQuery): Promise<Page<CallRecord>>;
+    /** One record with its captured bodies; undefined when absent or out of scope. */
+    get(scope: TeamScope, id: string): Promise<CallLogDetail | undefined>;
+    /** Retention: deletes records older than `cutoffMs` in small transactions; returns how many. */
+    deleteBefore(cutoffMs: number, opts?: CallLogDeleteOptions): Promise<number>;
+  };
+
+  /** Analytics served from the rollups `callLogs.insertBatch` keeps (never from raw records). */
+  callRollups: {
+    /** Metrics per bucket of `resolution` (and per group); buckets without calls are left out. */
+    series(scope: TeamScope, q: RollupSeriesQuery): Promise<RollupSeries>;
+    /** The `limit` values of `dimension` with the highest `metric` over [from, to). */
+    top(scope: TeamScope, q: RollupTopQuery): Promise<RollupTopRow[]>;
+    /** Latency quantiles over [from, to), overall or per value of `by`, from summed histograms. */
+    percentiles(scope: TeamScope, q: RollupPercentilesQuery): Promise<RollupPercentilesRow[]>;
+    /** Retention: deletes buckets of `resolution` starting before `cutoffMs`; returns rows deleted. */
+    deleteBefore(resolution: Resolution, cutoffMs: number): Promise<number>;
+  };
+
   /** Monotonic; bumped by every configuration change. */
   getConfigVersion(): Promise<number>;
   /** The whole configuration at one version, read in one transaction (consistent). */
@@ -279,4 +312,126 @@ export interface AiUsageRow extends AiUsageCounters {
   service_id?: string | null;
   provider_id?: string;
   model?: string;
+}
+
+/** Filters of the call-log query; all optional, combined with AND. Times are epoch ms, [from, to). */
+export interface CallLogFilters {
+  from?: number;
+  to?: number;
+  team_id?: string;
+  service_id?: string;
+  route_id?: string;
+  app_id?: string;
+  key_id?: string;
+  /** 1..5 for 1xx..5xx; several are OR-ed. */
+  status_class?: number | number[];
+  status?: number | number[];
+  error_code?: string;
+  provider_id?: string;
+  /** The model that served the call (`<kind>/<model>`). */
+  model?: string;
+  method?: string;
+  request_id?: string;
+  /**
+   * Starting with `/`: a path prefix (case-sensitive, served by an index at any table size).
+   * Otherwise text anywhere in the path, case-insensitive (narrow the time range or other filters).
+   */
+  path?: string;
+}
+
+export interface CallLogPageQuery {
+  /** 1..500, default 100. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface CallLogDetail extends CallRecord {
+  bodies: CallBodies | null;
+}
+
+export interface CallLogDeleteOptions {
+  /** Only this team's records. */
+  team_id?: string;
+  /** Every team's records but these (teams with a retention of their own). */
+  except_team_ids?: readonly string[];
+  /** Records per transaction, default 5000. */
+  batch_size?: number;
+}
+
+/** Filters over rollup dimensions; null matches calls without that dimension (no app, no error...). */
+export interface RollupFilters {
+  team_id?: string;
+  service_id?: string | null;
+  route_id?: string | null;
+  app_id?: string | null;
+  status_class?: number | number[];
+  error_code?: string | null;
+  provider_id?: string | null;
+  model?: string | null;
+}
+
+/** A group's dimension values: ids as strings, status_class as a number, null for "none". */
+export type RollupGroup = Partial<Record<RollupDimension, string | number | null>>;
+
+export interface RollupSeriesQuery {
+  /** Epoch ms; widened to whole buckets of the resolution. */
+  from: number;
+  to: number;
+  resolution: Resolution;
+  metrics: RollupMetric[];
+  filters?: RollupFilters;
+  group_by?: RollupDimension[];
+}
+
+export interface RollupSeriesPoint {
+  /** Bucket start, epoch ms. */
+  time: number;
+  /** Present when grouping. */
+  group?: RollupGroup;
+  values: Partial<Record<RollupMetric, number | null>>;
+}
+
+export interface RollupSeries {
+  resolution: Resolution;
+  /** The range actually covered (whole buckets). */
+  from: number;
+  to: number;
+  /** In time order, then group order. */
+  points: RollupSeriesPoint[];
+}
+
+export interface RollupTopQuery {
+  /** Epoch ms; widened to whole minutes. */
+  from: number;
+  to: number;
+  dimension: RollupDimension;
+  metric: RollupMetric;
+  /** 1..100, default 10. */
+  limit?: number;
+  filters?: RollupFilters;
+}
+
+export interface RollupTopRow {
+  /** The dimension's value (null: calls without it). */
+  key: string | number | null;
+  value: number | null;
+  requests: number;
+}
+
+export interface RollupPercentilesQuery {
+  from: number;
+  to: number;
+  /** Omitted: one row over everything in scope. */
+  by?: RollupDimension;
+  /** Each in (0, 1]; default [0.5, 0.95, 0.99]. */
+  quantiles?: number[];
+  filters?: RollupFilters;
+}
+
+export interface RollupPercentilesRow {
+  /** Absent without `by`. */
+  key?: string | number | null;
+  requests: number;
+  /** Latency in ms per quantile, keyed `p50`, `p95`, `p99.9`... */
+  latency_ms: Record<string, number | null>;
 }

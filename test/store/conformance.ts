@@ -8,6 +8,8 @@ import { aiConfigTests } from './conformance/ai-config.js';
 import { aiProviderTests } from './conformance/ai-providers.js';
 import { aiServiceTests } from './conformance/ai-services.js';
 import { aiUsageTests } from './conformance/ai-usage.js';
+import { callLogTests } from './conformance/call-logs.js';
+import { callRollupTests } from './conformance/call-rollups.js';
 import { crudTests } from './conformance/crud.js';
 import { errorTests } from './conformance/errors.js';
 import { useStore, type OpenStore } from './conformance/harness.js';
@@ -26,5 +28,7 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
     aiAliasTests(h);
     aiUsageTests(h);
     aiConfigTests(h);
+    callLogTests(h);
+    callRollupTests(h);
   });
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
+import { callLogs } from './0002_call_logs.js';
 
 /**
  * Migrations live in code (not discovered on disk) so they ship inside the build and run the same
@@ -7,6 +8,7 @@ import { initial } from './0001_initial.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_call_logs': callLogs,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,77 @@
+/**
+ * Call record ids: `call_` + 26 base32 characters (Crockford alphabet, lower case) of 128 bits, the
+ * first 48 the arrival time in ms and the other 80 random; like ULIDs, they sort as strings in time
+ * order, so the store pages and ranges by id alone. Within one millisecond a process increments the
+ * random part instead of redrawing it, so its ids also sort in the order they were made.
+ */
+import { randomFillSync } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const PREFIX = 'call_';
+export const CALL_ID = /^call_[0-9a-hjkmnp-tv-z]{26}$/;
+
+/** 128 bits as 26 characters of 5 bits; the last character holds the final 3 bits, zero-padded. */
+function encode(bytes: Uint8Array): string {
+  let out = PREFIX;
+  let bits = 0;
+  let value = 0;
+  for (let i = 0; i < 16; i++) {
+    value = ((value << 8) | bytes[i]!) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out + ALPHABET[(value << (5 - bits)) & 31];
+}
+
+function writeTime(bytes: Uint8Array, ms: number): void {
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+}
+
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+let lastMs = -1;
+const last = new Uint8Array(10);
+const scratch = new Uint8Array(16);
+
+/** A new id for a call that arrived at `ms` (epoch). */
+export function newCallId(ms: number): string {
+  writeTime(scratch, ms);
+  if (ms === lastMs) {
+    for (let i = 9; i >= 0; i--) {
+      last[i] = (last[i]! + 1) & 0xff;
+      if (last[i] !== 0) break;
+    }
+  } else {
+    if (poolAt + 10 > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    last.set(pool.subarray(poolAt, poolAt + 10));
+    poolAt += 10;
+    lastMs = ms;
+  }
+  scratch.set(last, 6);
+  return encode(scratch);
+}
+
+/** The smallest id of a call at or after `ms`: `id >= callIdFloor(t)` means "arrived at t or later". */
+export function callIdFloor(ms: number): string {
+  const bytes = new Uint8Array(16);
+  writeTime(bytes, ms);
+  return encode(bytes);
+}
+
+/** Arrival time encoded in an id. */
+export function callIdTime(id: string): number {
+  let ms = 0;
+  // The first 48 bits are the first 9 characters (45 bits) and the top 3 bits of the tenth.
+  for (let i = 0; i < 9; i++) ms = ms * 32 + ALPHABET.indexOf(id[PREFIX.length + i]!);
+  return ms * 8 + (ALPHABET.indexOf(id[PREFIX.length + 9]!) >>> 2);
+}

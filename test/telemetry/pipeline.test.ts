@@ -1,0 +1,183 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CallLogPipeline, type PipelineOptions } from '../../src/telemetry/pipeline.js';
+import { CallEntry } from '../../src/telemetry/record.js';
+import { callRecord } from '../store/conformance/call-fixtures.js';
+import { waitFor } from '../gateway/helpers.js';
+import { TestSink, httpCall, tempDir } from './helpers.js';
+
+const root = tempDir();
+let dirs = 0;
+
+function open(sink: TestSink, opts: Partial<PipelineOptions> = {}): Promise<CallLogPipeline> {
+  return CallLogPipeline.create({ sink, nodeId: 'node-1', flushIntervalMs: 20, retry: { initialMs: 10, maxMs: 40 }, ...opts });
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const requestIds = (sink: TestSink) => sink.records.map((r) => r.request_id);
+
+describe('call-log pipeline', () => {
+  test('writes full batches at once, the rest after the flush interval; push never writes on its caller’s turn', async () => {
+    const sink = new TestSink();
+    const pipeline = await open(sink, { batchSize: 3, flushIntervalMs: 100 });
+    for (let i = 0; i < 7; i++) pipeline.pushRecord(callRecord({ request_id: `r${i}` }));
+    expect(sink.calls).toBe(0);
+    await waitFor(() => sink.batches.length === 2, 2000, 'two full batches');
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3]);
+    await waitFor(() => sink.batches.length === 3, 2000, 'the partial batch');
+    expect(requestIds(sink)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+    expect(pipeline.stats()).toMatchObject({ accepted: 7, written: 7, queued: 0, queued_bytes: 0, dropped: 0 });
+    await pipeline.close();
+  });
+
+  test('drop-oldest: when the sink falls behind, the oldest waiting records are dropped and counted', async () => {
+    const sink = new TestSink();
+    sink.mode = 'hold';
+    const pipeline = await open(sink, { batchSize: 2, maxQueueRecords: 5 });
+    pipeline.pushRecord(callRecord({ request_id: 'r1' }));
+    pipeline.pushRecord(callRecord({ request_id: 'r2' }));
+    await waitFor(() => sink.calls === 1, 2000, 'the first write to start');
+    for (let i = 3; i <= 10; i++) pipeline.pushRecord(callRecord({ request_id: `r${i}` }));
+    expect(pipeline.stats()).toMatchObject({ queued: 5, dropped: 3 });
+    sink.release();
+    await pipeline.flush();
+    expect(requestIds(sink)).toEqual(['r1', 'r2', 'r6', 'r7', 'r8', 'r9', 'r10']);
+    expect(pipeline.stats()).toMatchObject({ written: 7, dropped: 3, queued: 0 });
+    await pipeline.close();
+  });
+
+  test('a failed write is retried with backoff until the sink takes it; a refused batch is counted and skipped', async () => {
+    const sink = new TestSink();
+    sink.failNext = 2;
+    const pipeline = await open(sink, { batchSize: 10 });
+    for (let i = 0; i < 4; i++) pipeline.pushRecord(callRecord({ request_id: `r${i}` }));
+    await pipeline.flush();
+    expect(requestIds(sink)).toEqual(['r0', 'r1', 'r2', 'r3']);
+    expect(pipeline.stats()).toMatchObject({ written: 4, sink_failures: 2, last_error: 'sink down', failed: 0 });
+
+    sink.mode = 'refuse';
+    pipeline.pushRecord(callRecord({ request_id: 'bad' }));
+    await pipeline.flush();
+    sink.mode = 'ok';
+    pipeline.pushRecord(callRecord({ request_id: 'next' }));
+    await pipeline.flush();
+    expect(requestIds(sink)).toEqual(['r0', 'r1', 'r2', 'r3', 'next']);
+    expect(pipeline.stats()).toMatchObject({ written: 5, failed: 1, sink_failures: 3 });
+    await pipeline.close();
+  });
+
+  test('spool: records the sink cannot take go to disk already redacted, and come back once it recovers', async () => {
+    const dir = join(root, `spool-${++dirs}`);
+    const sink = new TestSink();
+    sink.mode = 'fail';
+    const pipeline = await open(sink, { batchSize: 2, overflow: 'spool', spool: { dir } });
+    for (let i = 0; i < 5; i++) pipeline.push(new CallEntry(httpCall({ requestId: `s${i}` }), null));
+    await waitFor(() => pipeline.stats().spool_records === 5, 3000, 'everything spooled');
+    const onDisk = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    expect(onDisk).toContain('access_token=%5BREDACTED%5D');
+    expect(onDisk).not.toContain('sekret');
+    expect(pipeline.stats()).toMatchObject({ written: 0, spooled: 5, queued: 0, dropped: 0 });
+    sink.mode = 'ok';
+    await waitFor(() => pipeline.stats().spool_records === 0 && pipeline.stats().written === 5, 3000, 'the replay');
+    expect(requestIds(sink).sort()).toEqual(['s0', 's1', 's2', 's3', 's4']);
+    expect(pipeline.stats()).toMatchObject({ written: 5, spool_records: 0 });
+    await pipeline.close();
+  });
+
+  test('spool: an overflowing queue spills its oldest records to disk instead of dropping them', async () => {
+    const dir = join(root, `spool-${++dirs}`);
+    const sink = new TestSink();
+    sink.mode = 'hold';
+    const pipeline = await open(sink, { batchSize: 2, maxQueueRecords: 3, overflow: 'spool', spool: { dir } });
+    pipeline.pushRecord(callRecord({ request_id: 'first' }));
+    pipeline.pushRecord(callRecord({ request_id: 'second' }));
+    await waitFor(() => sink.calls === 1, 2000, 'the first write to start');
+    for (let i = 0; i < 20; i++) {
+      pipeline.pushRecord(callRecord({ request_id: `o${i}` }));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await waitFor(() => pipeline.stats().spooled > 0 && pipeline.stats().queued <= 3, 2000, 'a spill');
+    sink.release();
+    await waitFor(() => pipeline.stats().written === 22, 5000, 'everything written');
+    expect(new Set(requestIds(sink)).size).toBe(22);
+    expect(pipeline.stats()).toMatchObject({ dropped: 0, written: 22, spool_records: 0 });
+    await pipeline.close();
+  });
+
+  test('spool: memory stays bounded when records come faster than the disk takes them', async () => {
+    const sink = new TestSink();
+    sink.mode = 'hold';
+    const pipeline = await open(sink, { batchSize: 2, maxQueueRecords: 3, overflow: 'spool', spool: { dir: join(root, `spool-${++dirs}`) } });
+    for (let i = 0; i < 50; i++) pipeline.pushRecord(callRecord());
+    const stats = pipeline.stats();
+    expect(stats.queued).toBeLessThanOrEqual(6);
+    expect(stats.dropped).toBeGreaterThan(0);
+    sink.release();
+    await pipeline.close();
+    expect(pipeline.stats().written + pipeline.stats().dropped).toBe(50);
+  });
+
+  test('spool across a restart: close() with the sink down spools what is left; the next run replays it once', async () => {
+    const dir = join(root, `spool-${++dirs}`);
+    const down = new TestSink();
+    down.mode = 'fail';
+    const first = await open(down, { batchSize: 10, overflow: 'spool', spool: { dir } });
+    const records = Array.from({ length: 6 }, (_, i) => callRecord({ request_id: `k${i}` }));
+    for (const r of records) first.pushRecord(r);
+    await first.close();
+    expect(first.stats()).toMatchObject({ written: 0, dropped: 0, spooled: 6, spool_records: 6 });
+    expect(down.closed).toBe(true);
+    first.pushRecord(callRecord());
+    expect(first.stats().rejected).toBe(1);
+
+    const up = new TestSink();
+    const second = await open(up, { batchSize: 4, overflow: 'spool', spool: { dir } });
+    await waitFor(() => up.records.length === 6, 3000, 'the replay after restart');
+    expect(up.records).toEqual(records);
+    await second.close();
+    const third = await open(new TestSink(), { overflow: 'spool', spool: { dir } });
+    expect(third.stats().spool_records).toBe(0);
+    await third.close();
+  });
+
+  test('close() writes every accepted record before it resolves', async () => {
+    const sink = new TestSink();
+    sink.delayMs = 15;
+    const pipeline = await open(sink, { batchSize: 10, flushIntervalMs: 1000 });
+    for (let i = 0; i < 95; i++) pipeline.pushRecord(callRecord({ request_id: `c${i}` }));
+    await tick();
+    await pipeline.close();
+    expect(sink.records.length).toBe(95);
+    expect(new Set(requestIds(sink)).size).toBe(95);
+    expect(pipeline.stats()).toMatchObject({ accepted: 95, written: 95, queued: 0 });
+    expect(sink.closed).toBe(true);
+  });
+
+  test('close() stops retrying a dead sink after closeTimeoutMs (drop-oldest) and counts what it dropped', async () => {
+    const sink = new TestSink();
+    sink.mode = 'fail';
+    const pipeline = await open(sink, { closeTimeoutMs: 150 });
+    for (let i = 0; i < 3; i++) pipeline.pushRecord(callRecord());
+    const started = Date.now();
+    await pipeline.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(pipeline.stats()).toMatchObject({ written: 0, dropped: 3, queued: 0 });
+    expect(pipeline.stats().sink_failures).toBeGreaterThan(0);
+  });
+
+  test('stats: queued records, bytes and the age of the oldest', async () => {
+    const sink = new TestSink();
+    sink.mode = 'hold';
+    const pipeline = await open(sink, { batchSize: 1 });
+    pipeline.pushRecord(callRecord({ time: Date.now() - 1500 }));
+    pipeline.pushRecord(callRecord());
+    const stats = pipeline.stats();
+    expect(stats.queued).toBe(2);
+    expect(stats.queued_bytes).toBeGreaterThan(1000);
+    expect(stats.lag_ms).toBeGreaterThanOrEqual(1500);
+    sink.release();
+    await pipeline.close();
+    expect(pipeline.stats()).toMatchObject({ queued: 0, queued_bytes: 0, lag_ms: 0, written: 2 });
+  });
+});
