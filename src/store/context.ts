@@ -51,6 +51,13 @@ export class TxState {
 
 export class StoreRoot {
   readonly als = new AsyncLocalStorage<TxState>();
+  /**
+   * Transactions inside `als.run`. An AsyncLocalStorage stays enabled after its first run, and while
+   * one is enabled Node runs async hooks for every promise and socket in the process — the data
+   * plane's hot path included. So the storage is disabled whenever no transaction is open (run()
+   * enables it again).
+   */
+  openTransactions = 0;
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
@@ -129,7 +136,14 @@ export class StoreContext {
         const tx = new TxState(trx);
         state = tx;
         try {
-          const result = await als.run(tx, () => fn(tx));
+          const root = this.root;
+          root.openTransactions++;
+          let result: T;
+          try {
+            result = await als.run(tx, () => fn(tx));
+          } finally {
+            if (--root.openTransactions === 0) als.disable();
+          }
           if (tx.dirty) await bumpConfigVersion(trx, dialect);
           return result;
         } catch (error) {
