@@ -6,7 +6,7 @@ import type { StoreContext } from '../context.js';
 import { badReference, inUse } from '../errors.js';
 import type { AppsTable, Database } from '../schema.js';
 import type { CrudRepo, ListQuery, Page, TeamScope, WithTeam } from '../types.js';
-import { inScope, listFilters, listPage, nowIso, parseJson } from './common.js';
+import { inScope, listFilters, listPage, nowIso, parseJson, findByName } from './common.js';
 import { requireTeam } from './refs.js';
 
 export function toApp(row: Selectable<AppsTable>): App {
@@ -35,16 +35,7 @@ export class AppRepo implements CrudRepo<App, WithTeam<AppCreate>, AppUpdate> {
   }
 
   getByName(scope: TeamScope, teamId: string, name: string): Promise<App | undefined> {
-    return this.ctx.read(async (db) => {
-      const row = await db
-        .selectFrom('apps')
-        .selectAll()
-        .where('team_id', '=', teamId)
-        .where('name', '=', name)
-        .where(inScope(scope))
-        .executeTakeFirst();
-      return row && toApp(row);
-    });
+    return this.ctx.read((db) => findByName(db, 'apps', scope, teamId, name, toApp));
   }
 
   create(input: WithTeam<AppCreate>): Promise<App> {

@@ -116,6 +116,25 @@ export async function listPage<T extends ResourceTable, R>(
 }
 
 /** "'a', 'b' and 3 more" — enough to tell a person what to look at. */
+/** The row of `table` named `name` in team `teamId`, when visible in `scope`. */
+export async function findByName<T extends ResourceTable, R>(
+  db: Kysely<Database>,
+  table: T,
+  scope: TeamScope,
+  teamId: string,
+  name: string,
+  toRecord: (row: Selectable<Database[T]>) => R,
+): Promise<R | undefined> {
+  const row = (await db
+    .selectFrom(table as ResourceTable)
+    .selectAll()
+    .where(eq('team_id', teamId))
+    .where(eq('name', name))
+    .where(inScope(scope))
+    .executeTakeFirst()) as Selectable<Database[T]> | undefined;
+  return row && toRecord(row);
+}
+
 export function nameList(names: string[], total: number): string {
   const shown = names.map((n) => `'${n}'`).join(', ');
   return total > names.length ? `${shown} and ${total - names.length} more` : shown;

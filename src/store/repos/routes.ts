@@ -5,7 +5,7 @@ import type { StoreContext } from '../context.js';
 import { badReference } from '../errors.js';
 import type { Database, RoutesTable } from '../schema.js';
 import type { CrudRepo, Page, RouteListQuery, TeamScope } from '../types.js';
-import { eq, fromBool, inScope, listFilters, listPage, nowIso, parseJson, toBool } from './common.js';
+import { eq, fromBool, inScope, listFilters, listPage, nowIso, parseJson, toBool, findByName } from './common.js';
 import { requireInTeam } from './refs.js';
 
 export function toRoute(row: Selectable<RoutesTable>): Route {
@@ -43,16 +43,7 @@ export class RouteRepo implements CrudRepo<Route, RouteCreate & { team_id: strin
   }
 
   getByName(scope: TeamScope, teamId: string, name: string): Promise<Route | undefined> {
-    return this.ctx.read(async (db) => {
-      const row = await db
-        .selectFrom('routes')
-        .selectAll()
-        .where('team_id', '=', teamId)
-        .where('name', '=', name)
-        .where(inScope(scope))
-        .executeTakeFirst();
-      return row && toRoute(row);
-    });
+    return this.ctx.read((db) => findByName(db, 'routes', scope, teamId, name, toRoute));
   }
 
   /** The route belongs to its service's team: the service must be one of `input.team_id`'s. */

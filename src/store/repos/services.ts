@@ -13,7 +13,7 @@ import type { StoreContext } from '../context.js';
 import { badReference, inUse } from '../errors.js';
 import type { Database, ServicesTable } from '../schema.js';
 import type { CrudRepo, ListQuery, Page, TeamScope, WithTeam } from '../types.js';
-import { eq, fromBool, inScope, listFilters, listPage, nameList, nowIso, parseJson, referencing, toBool } from './common.js';
+import { eq, fromBool, inScope, listFilters, listPage, nameList, nowIso, parseJson, referencing, toBool, findByName } from './common.js';
 import { requireInTeam } from './refs.js';
 
 export function toService(row: Selectable<ServicesTable>): Service {
@@ -75,16 +75,7 @@ export class ServiceRepo implements CrudRepo<Service, WithTeam<ServiceCreate>, S
   }
 
   getByName(scope: TeamScope, teamId: string, name: string): Promise<Service | undefined> {
-    return this.ctx.read(async (db) => {
-      const row = await db
-        .selectFrom('services')
-        .selectAll()
-        .where('team_id', '=', teamId)
-        .where('name', '=', name)
-        .where(inScope(scope))
-        .executeTakeFirst();
-      return row && toService(row);
-    });
+    return this.ctx.read((db) => findByName(db, 'services', scope, teamId, name, toService));
   }
 
   create(input: WithTeam<ServiceCreate>): Promise<Service> {

@@ -5,7 +5,7 @@ import type { StoreContext } from '../context.js';
 import { badReference, inUse } from '../errors.js';
 import type { Database, UpstreamsTable } from '../schema.js';
 import type { CrudRepo, ListQuery, Page, TeamScope, WithTeam } from '../types.js';
-import { eq, inScope, listFilters, listPage, nameList, nowIso, parseJson, referencing } from './common.js';
+import { eq, inScope, listFilters, listPage, nameList, nowIso, parseJson, referencing, findByName } from './common.js';
 import { requireTeam } from './refs.js';
 
 export function toUpstream(row: Selectable<UpstreamsTable>): Upstream {
@@ -40,16 +40,7 @@ export class UpstreamRepo implements CrudRepo<Upstream, WithTeam<UpstreamCreate>
   }
 
   getByName(scope: TeamScope, teamId: string, name: string): Promise<Upstream | undefined> {
-    return this.ctx.read(async (db) => {
-      const row = await db
-        .selectFrom('upstreams')
-        .selectAll()
-        .where('team_id', '=', teamId)
-        .where('name', '=', name)
-        .where(inScope(scope))
-        .executeTakeFirst();
-      return row && toUpstream(row);
-    });
+    return this.ctx.read((db) => findByName(db, 'upstreams', scope, teamId, name, toUpstream));
   }
 
   create(input: WithTeam<UpstreamCreate>): Promise<Upstream> {
