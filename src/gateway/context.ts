@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { CacheStatus } from '../core/call-record.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CompiledPath, CompiledRoute, CompiledService, Snapshot } from './snapshot/types.js';
@@ -83,6 +84,8 @@ export class RequestContext {
   call: { abort(reason: Error): void } | null = null;
 
   rateLimit: RateLimitOutcome | null = null;
+  /** What a cache policy did with the request (HIT, MISS...); null on routes without one. */
+  cacheStatus: CacheStatus = null;
   status = 0;
   errorCode: ErrorCode | null = null;
   target: string | null = null;

@@ -11,6 +11,7 @@ import { BASIC_HOOKS, type AiHooks } from '../ai/gateway/hooks.js';
 import { AiKeyStates } from '../ai/providers/keys.js';
 import type { ConfigData } from '../core/model.js';
 import type { SecretBox } from '../core/secrets.js';
+import { CacheStoreRegistry } from './policies/cache/stores.js';
 import { RateLimiterRegistry, type RateLimitRedisOptions } from './policies/rate-limit/limiters.js';
 import { ActiveHealthChecks } from './proxy/active-health.js';
 import { PoolRegistry } from './proxy/pools.js';
@@ -46,6 +47,8 @@ export interface DataPlaneOptions {
   aiHooks?: AiHooks;
   /** The node's Redis for `rate-limit` policies with backend `redis`; without it they fail validation. */
   rateLimitRedis?: RateLimitRedisOptions;
+  /** Bound of the node's in-memory response cache; default 256 MiB. */
+  cacheMaxBytes?: number;
 }
 
 export const EMPTY_CONFIG: ConfigData = {
@@ -70,6 +73,7 @@ export class DataPlane {
   readonly #targets = new TargetStates();
   readonly #aiKeys = new AiKeyStates();
   readonly #rateLimiters: RateLimiterRegistry;
+  readonly #cacheStores: CacheStoreRegistry;
   readonly #health: ActiveHealthChecks;
   readonly #retiring = new Set<Snapshot>();
   readonly #resources: CompileResources;
@@ -89,8 +93,14 @@ export class DataPlane {
     const logger: Logger = opts.logger ?? pino({ name: 'gantry-gateway' });
     this.#health = new ActiveHealthChecks(logger);
     this.#rateLimiters = new RateLimiterRegistry(opts.rateLimitRedis);
+    this.#cacheStores = new CacheStoreRegistry({
+      ...(opts.cacheMaxBytes === undefined ? {} : { memoryMaxBytes: opts.cacheMaxBytes }),
+      ...(opts.rateLimitRedis === undefined ? {} : { redis: opts.rateLimitRedis }),
+      onRedisError: (err) => logger.debug({ err }, 'cache store: Redis unavailable, treated as a miss'),
+    });
     this.#resources = {
       rateLimiters: this.#rateLimiters,
+      cacheStores: this.#cacheStores,
       pool: (origin, connectMs) => this.#pools.get(origin, connectMs),
       targetState: (upstreamId, url) => this.#targets.get(upstreamId, url),
       ai: {
@@ -134,6 +144,16 @@ export class DataPlane {
 
   get server(): http.Server {
     return this.#server;
+  }
+
+  /** The node's cache stores (purge, metrics). */
+  get cacheStores(): CacheStoreRegistry {
+    return this.#cacheStores;
+  }
+
+  /** The node's rate limiters (metrics). */
+  get rateLimiters(): RateLimiterRegistry {
+    return this.#rateLimiters;
   }
 
   get configVersion(): number {
@@ -223,5 +243,6 @@ export class DataPlane {
     for (const socket of gateway.tunnels) socket.destroy();
     await this.#pools.closeAll();
     await this.#rateLimiters.closeAll();
+    await this.#cacheStores.closeAll();
   }
 }

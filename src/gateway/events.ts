@@ -4,6 +4,7 @@
  * object is only built when someone listens.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
+import type { CacheStatus, RateLimitOutcome } from '../core/call-record.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { RequestContext } from './context.js';
 import { runLogChain } from './pipeline.js';
@@ -44,6 +45,10 @@ export interface CallEvent {
   routeTeamId?: string | null;
   /** `ai` when the call's AI details follow on `gantry:ai-call` (same requestId). */
   serviceKind?: 'http' | 'ai' | null;
+  /** What a cache policy did (HIT, MISS, ...); null on routes without one. */
+  cacheStatus?: CacheStatus;
+  /** What a rate-limit policy decided; null when none applied. */
+  rateLimit?: RateLimitOutcome;
 }
 
 function buildEvent(ctx: RequestContext): CallEvent {
@@ -72,6 +77,8 @@ function buildEvent(ctx: RequestContext): CallEvent {
     query: ctx.query,
     routeTeamId: ctx.route?.teamId ?? null,
     serviceKind: ctx.service?.kind ?? null,
+    cacheStatus: ctx.cacheStatus,
+    rateLimit: ctx.rateLimit,
   };
 }
 

@@ -19,7 +19,7 @@ import type { Phase, PolicyDefinition, PolicyEnv, PolicyHandlers } from './types
 
 type AnyDefinition = PolicyDefinition<TSchema, RequestContext>;
 
-const VALIDATE_ONLY: PolicyEnv = Object.freeze({ policyId: '', policyName: '', rateLimiters: null });
+const VALIDATE_ONLY: PolicyEnv = Object.freeze({ policyId: '', policyName: '', rateLimiters: null, cacheStores: null });
 
 const DEFINITIONS: readonly AnyDefinition[] = [
   ipRestrictionPolicy,

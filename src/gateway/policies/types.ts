@@ -4,6 +4,7 @@
  * it handles. The pipeline owns the order of phases; policies never call each other.
  */
 import type { TSchema, Static } from '@sinclair/typebox';
+import type { CacheStoreRegistry } from './cache/stores.js';
 import type { RateLimiterRegistry } from './rate-limit/limiters.js';
 
 export const PHASES = ['access', 'rewrite', 'cache', 'limit', 'proxy', 'response', 'log'] as const;
@@ -36,6 +37,8 @@ export interface PolicyEnv {
    * which case node-dependent checks (a Redis backend without a Redis URL) are left to the data plane.
    */
   rateLimiters: RateLimiterRegistry | null;
+  /** The node's cache stores (they outlive snapshots); null when only validating. */
+  cacheStores: CacheStoreRegistry | null;
 }
 
 export type PhaseHandler<Ctx> = (ctx: Ctx) => void | Promise<void>;

@@ -12,6 +12,7 @@ import { compileTemplate } from '../paths.js';
 import type { TargetState } from '../proxy/target-state.js';
 import { buildRouter, type RouteSpec } from '../router.js';
 import type { RateLimiterRegistry } from '../policies/rate-limit/limiters.js';
+import type { CacheStoreRegistry } from '../policies/cache/stores.js';
 import { PolicyBinder } from './policies.js';
 import type { ActiveCheck, ApiKeyEntry, CompiledRoute, CompiledService, CompiledUpstream, PassivePolicy, Snapshot } from './types.js';
 
@@ -22,6 +23,8 @@ export interface CompileResources {
   ai: Omit<AiCompileResources, 'pool'>;
   /** The node's rate limiters, reused across snapshots; absent when only validating. */
   rateLimiters?: RateLimiterRegistry;
+  /** The node's cache stores, reused across snapshots; absent when only validating. */
+  cacheStores?: CacheStoreRegistry;
 }
 
 /** What `ai` services have instead of an upstream (see CompiledService.upstream). */
@@ -164,7 +167,10 @@ export function compileSnapshot(data: ConfigData, resources: CompileResources): 
   }
 
   const serviceIds = new Set(data.services.map((s) => s.id));
-  const binder = new PolicyBinder(data.policies, serviceIds, new Set(data.routes.map((r) => r.id)), resources.rateLimiters ?? null);
+  const binder = new PolicyBinder(data.policies, serviceIds, new Set(data.routes.map((r) => r.id)), {
+    rateLimiters: resources.rateLimiters ?? null,
+    cacheStores: resources.cacheStores ?? null,
+  });
   const specs: RouteSpec[] = [];
   for (const r of data.routes) {
     if (!serviceIds.has(r.service_id)) {

@@ -7,7 +7,7 @@ import type { Policy } from '../../core/model.js';
 import { isGantryError, validationError } from '../../core/errors.js';
 import { compileChains, type BoundPolicy } from '../pipeline.js';
 import { createPolicy } from '../policies/registry.js';
-import type { RateLimiterRegistry } from '../policies/rate-limit/limiters.js';
+import type { PolicyEnv } from '../policies/types.js';
 import type { PhaseChains } from './types.js';
 
 export interface RouteChains {
@@ -15,9 +15,14 @@ export interface RouteChains {
   hasCors: boolean;
 }
 
-function bind(policy: Policy, rateLimiters: RateLimiterRegistry | null): BoundPolicy {
+/** The node's long-lived services policies use (null members when only validating). */
+export type PolicyServices = Pick<PolicyEnv, 'rateLimiters' | 'cacheStores'>;
+
+const DETACHED: PolicyServices = { rateLimiters: null, cacheStores: null };
+
+function bind(policy: Policy, services: PolicyServices): BoundPolicy {
   try {
-    const { handlers, definition } = createPolicy(policy.type, policy.config, { policyId: policy.id, policyName: policy.name, rateLimiters });
+    const { handlers, definition } = createPolicy(policy.type, policy.config, { policyId: policy.id, policyName: policy.name, ...services });
     return { id: policy.id, type: policy.type, priority: policy.priority ?? definition.priority, handlers };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -35,12 +40,12 @@ export class PolicyBinder {
     policies: readonly Policy[],
     serviceIds: ReadonlySet<string>,
     routeIds: ReadonlySet<string>,
-    rateLimiters: RateLimiterRegistry | null = null,
+    services: PolicyServices = DETACHED,
   ) {
     for (const policy of policies) {
       if (!policy.enabled) continue;
       if (policy.scope === 'global') {
-        this.#global.push(bind(policy, rateLimiters));
+        this.#global.push(bind(policy, services));
         continue;
       }
       const target = policy.target_id ?? '';
@@ -52,8 +57,8 @@ export class PolicyBinder {
       }
       const index = policy.scope === 'service' ? this.#byService : this.#byRoute;
       const list = index.get(target);
-      if (list === undefined) index.set(target, [bind(policy, rateLimiters)]);
-      else list.push(bind(policy, rateLimiters));
+      if (list === undefined) index.set(target, [bind(policy, services)]);
+      else list.push(bind(policy, services));
     }
   }
 
