@@ -15,6 +15,7 @@ import { startAiRuntime } from './ai/runtime.js';
 import { createAdminApi } from './control/index.js';
 import { DataPlane } from './gateway/index.js';
 import { createStore } from './store/index.js';
+import { createCallLogging, parseCallLogSettings, type CallLogging } from './telemetry/index.js';
 import type { Store } from './store/types.js';
 import { GANTRY_VERSION } from './version.js';
 
@@ -23,6 +24,8 @@ export interface Gantry {
   store: Store;
   logger: Logger;
   dataPlane?: DataPlane;
+  /** Call logging of a node that serves data (role data|all) with `call_logs` enabled; `stats()` feeds metrics. */
+  callLogging?: CallLogging;
   admin?: FastifyInstance;
   /** `http://host:port` of each listener that is running. */
   dataUrl?: string;
@@ -89,6 +92,20 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       const ai = await startAiRuntime(store, logger);
       // Registered before the data plane's closer: closers run in reverse, so usage is flushed after the last call.
       closers.push(() => ai.close());
+      // Before the data plane's closer too: its last calls are accepted, then flushed, then the store closes.
+      const callLogs = settings.callLogs ?? parseCallLogSettings();
+      if (callLogs.enabled) {
+        const callLogging = await createCallLogging({
+          settings: callLogs,
+          store,
+          databaseUrl: settings.databaseUrl,
+          nodeId: settings.nodeId,
+          dataDir: settings.dataDir,
+          logger,
+        });
+        closers.push(() => callLogging.close());
+        gantry.callLogging = callLogging;
+      }
       const dataPlane = new DataPlane({
         secretBox,
         catalog,

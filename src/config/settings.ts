@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
+import { parseCallLogSettings, type CallLogSettings } from '../telemetry/settings.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
@@ -37,6 +38,8 @@ export const SettingsFile = Type.Object(
     keep_alive_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
     shutdown_grace_ms: Type.Optional(Type.Integer({ minimum: 0 })),
     trust_proxy: Type.Optional(Type.Boolean()),
+    /** Checked by telemetry/settings.ts (its schema, its defaults). */
+    call_logs: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: false },
 );
@@ -67,10 +70,12 @@ export interface Settings {
   keepAliveTimeoutMs: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
+  /** The `call_logs` section, defaults applied (docs/call-logs.md). */
+  callLogs: CallLogSettings;
 }
 
 /** Which env variable feeds which settings-file key. */
-const ENV: Record<keyof SettingsFile, string> = {
+const ENV: Record<Exclude<keyof SettingsFile, 'call_logs'>, string> = {
   role: 'GANTRY_ROLE',
   host: 'GANTRY_HOST',
   port: 'GANTRY_PORT',
@@ -98,7 +103,7 @@ export class SettingsError extends Error {
 }
 
 /** Strings from env or flags, typed by the schema: integers and booleans parsed, others kept. */
-function coerce(key: keyof SettingsFile, raw: string, source: string): unknown {
+function coerce(key: keyof typeof ENV, raw: string, source: string): unknown {
   const schema = SettingsFile.properties[key] as { type?: string; anyOf?: unknown };
   if (schema.type === 'integer') {
     if (!/^\d+$/.test(raw.trim())) throw new SettingsError(`${source}: expected a whole number, got '${raw}'`);
@@ -146,11 +151,11 @@ export function loadSettings(
 ): Settings {
   const configPath = flags.config ?? env.GANTRY_CONFIG;
   const merged: Record<string, unknown> = configPath ? { ...readSettingsFile(configPath) } : {};
-  for (const key of Object.keys(ENV) as (keyof SettingsFile)[]) {
+  for (const key of Object.keys(ENV) as (keyof typeof ENV)[]) {
     const fromEnv = env[ENV[key]];
     if (fromEnv !== undefined && fromEnv !== '') merged[key] = coerce(key, fromEnv, ENV[key]);
   }
-  for (const key of Object.keys(ENV) as (keyof SettingsFile)[]) {
+  for (const key of Object.keys(ENV) as (keyof typeof ENV)[]) {
     const fromFlag = flags[key];
     if (fromFlag !== undefined) merged[key] = coerce(key, fromFlag, `--${key.replaceAll('_', '-')}`);
   }
@@ -178,6 +183,7 @@ export function loadSettings(
     keepAliveTimeoutMs: s.keep_alive_timeout_ms ?? 65_000,
     shutdownGraceMs: s.shutdown_grace_ms ?? 10_000,
     trustProxy: s.trust_proxy ?? false,
+    callLogs: callLogSettings(s.call_logs, env),
   };
 }
 
@@ -189,5 +195,35 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return url;
+  }
+}
+
+/**
+ * `call_logs` from the settings file, then the few env vars that override it (GANTRY_CALL_LOGS=on|off
+ * and friends), checked against telemetry's schema with its defaults applied.
+ */
+export function callLogSettings(fromFile: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): CallLogSettings {
+  const section: Record<string, unknown> = structuredClone(fromFile ?? {});
+  const sub = (key: string): Record<string, unknown> => (section[key] ??= {}) as Record<string, unknown>;
+  const onOff = env.GANTRY_CALL_LOGS;
+  if (onOff !== undefined && onOff !== '') {
+    if (/^(1|true|yes|on)$/i.test(onOff)) section.enabled = true;
+    else if (/^(0|false|no|off)$/i.test(onOff)) section.enabled = false;
+    else throw new SettingsError(`GANTRY_CALL_LOGS: expected on or off, got '${onOff}'`);
+  }
+  const file = env.GANTRY_CALL_LOGS_FILE;
+  if (file) section.file = { ...(section.file as object | undefined), path: file };
+  const webhook = env.GANTRY_CALL_LOGS_WEBHOOK_URL;
+  if (webhook) section.webhook = { ...(section.webhook as object | undefined), url: webhook };
+  if (env.GANTRY_CALL_LOGS_OVERFLOW) section.overflow = env.GANTRY_CALL_LOGS_OVERFLOW;
+  const days = env.GANTRY_CALL_LOGS_RETENTION_DAYS;
+  if (days !== undefined && days !== '') {
+    if (!/^\d+$/.test(days.trim())) throw new SettingsError(`GANTRY_CALL_LOGS_RETENTION_DAYS: expected a whole number, got '${days}'`);
+    sub('retention').days = Number(days);
+  }
+  try {
+    return parseCallLogSettings(section);
+  } catch (err) {
+    throw new SettingsError(`settings: ${(err as Error).message}`);
   }
 }
