@@ -1,0 +1,316 @@
+/**
+ * Call logs at scale on the embedded store (issue 5): load N call records (default 10 million)
+ * spread over 7.5 days through the node's write path — batches of the pipeline's store batch size
+ * into the worker-thread store sink (`WorkerStoreSink` → `callLogs.insertBatch`: records + minute,
+ * hour and day rollups in one transaction) — then time the dashboard queries through
+ * `store.callRollups` / `store.callLogs` as the admin API calls them, against the 200 ms target.
+ *
+ *   npm run bench:call-logs                         (10M records into a temp dir, deleted after)
+ *   BENCH_DB=/work/tmp/calls-10m.db npm run bench:call-logs   (kept; a later run with the same N skips the load)
+ *   npx tsx bench/call-log-scale.ts 1000000          (N as argument, or BENCH_RECORDS)
+ *
+ * Phases:
+ * 1. load: N records over 7.5 days (daily cycle), in time order, one batch in flight while the next
+ *    is generated. Reports records/s per batch (median, p10) and overall. At 10M over 7.5 days a
+ *    batch of 5000 covers ~6 minutes of traffic, so few records share a rollup row: the hardest case.
+ * 2. live: BENCH_LIVE records (200 000) arriving at 20 000/s (a batch covers 250 ms, as at that
+ *    rate in production), appended to the full database: the "keeps up with 20 000 records/s" figure.
+ * 3. queries: each dashboard query BENCH_QUERY_RUNS times (20), interleaved, from a separate store
+ *    connection after a cold first run; median, p95 and max ms against 200 ms.
+ *
+ * Knobs: BENCH_BATCH (5000, `call_logs.queue.batch_size`), BENCH_LOAD_MAX_S (3600: the load stops
+ * there, and the queries run on what was loaded), BENCH_QUERY_MAX_S (120).
+ */
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CallRecord } from '../src/core/call-record.js';
+import { createStore } from '../src/store/index.js';
+import type { Store } from '../src/store/types.js';
+import { WorkerStoreSink } from '../src/telemetry/sinks/store-worker.js';
+import { DAY_MS, SERVICES, TEAMS, arrivals, callRecord } from './call-log-traffic.js';
+import { envInt, median, saveResults } from './lib.js';
+
+const total = Number(process.argv[2] ?? process.env.BENCH_RECORDS ?? 10_000_000);
+const batchSize = envInt('BENCH_BATCH', 5000);
+const liveRecords = envInt('BENCH_LIVE', 200_000);
+const liveRate = 20_000;
+const loadMaxS = envInt('BENCH_LOAD_MAX_S', 3600);
+const queryRuns = envInt('BENCH_QUERY_RUNS', 20);
+const queryMaxS = envInt('BENCH_QUERY_MAX_S', 120);
+const TARGET_MS = 200;
+const INGEST_TARGET = 20_000;
+const SPAN_MS = 7.5 * DAY_MS;
+
+const tempDir = process.env.BENCH_DB ? null : mkdtempSync(join(tmpdir(), 'gantry-scale-'));
+const dbPath = process.env.BENCH_DB ?? join(tempDir!, 'calls.db');
+function cleanup(): void {
+  if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+}
+
+function dbBytes(): number {
+  let n = 0;
+  for (const f of [dbPath, `${dbPath}-wal`]) if (existsSync(f)) n += statSync(f).size;
+  return n;
+}
+
+const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface IngestFigures {
+  records: number;
+  batches: number;
+  seconds: number;
+  overall_per_s: number;
+  batch_median_per_s: number;
+  batch_p10_per_s: number;
+  batch_median_ms: number;
+  batch_max_ms: number;
+}
+
+/**
+ * Writes `count` records whose times `timeAt(i)` gives, in batches, through the worker sink: the
+ * next batch is generated while the previous one is written. Bounded by `maxS`.
+ */
+async function ingest(sink: WorkerStoreSink, count: number, timeAt: (i: number) => number, first: number, maxS: number, label: string): Promise<IngestFigures> {
+  const batchMs: number[] = [];
+  const batchSizes: number[] = [];
+  const t0 = performance.now();
+  let report = t0;
+  let written = 0;
+  let inFlight: Promise<void> | null = null;
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const batch: CallRecord[] = new Array(end - start);
+    for (let i = start; i < end; i++) batch[i - start] = callRecord(timeAt(i), first + i);
+    if (inFlight !== null) await inFlight;
+    const begun = performance.now();
+    inFlight = sink.write(batch, []).then(() => {
+      batchMs.push(performance.now() - begun);
+      batchSizes.push(batch.length);
+      written += batch.length;
+    });
+    const now = performance.now();
+    if (now - report > 30_000) {
+      report = now;
+      log(`  ${label}: ${written} records, ${Math.round((written / (now - t0)) * 1000)}/s overall, db ${gib(dbBytes())} GiB`);
+    }
+    if ((now - t0) / 1000 > maxS) {
+      log(`  ${label}: stopped at ${maxS} s (BENCH_LOAD_MAX_S)`);
+      break;
+    }
+  }
+  if (inFlight !== null) await inFlight;
+  const seconds = (performance.now() - t0) / 1000;
+  const rates = batchMs.map((ms, i) => (batchSizes[i]! / ms) * 1000);
+  return {
+    records: written,
+    batches: batchMs.length,
+    seconds: Number(seconds.toFixed(1)),
+    overall_per_s: Math.round(written / seconds),
+    batch_median_per_s: Math.round(median(rates)),
+    batch_p10_per_s: Math.round(percentile(rates, 0.1)),
+    batch_median_ms: Number(median(batchMs).toFixed(1)),
+    batch_max_ms: Number(Math.max(...batchMs).toFixed(1)),
+  };
+}
+
+/** What a reused database holds: the newest record through the query API, and a count. */
+async function countRecords(store: Store): Promise<{ count: number; newest: number | null }> {
+  const page = await store.callLogs.query('all', {}, { limit: 1 });
+  const newest = page.items[0]?.time ?? null;
+  return { count: newest === null ? 0 : await exactCount(), newest };
+}
+
+async function exactCount(): Promise<number> {
+  const BetterSqlite3 = (await import('better-sqlite3')).default;
+  const db = new BetterSqlite3(dbPath, { readonly: true });
+  try {
+    return Number((db.prepare('select count(*) as n from call_logs').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+interface QueryCase {
+  name: string;
+  /** One of the issue's three dashboard queries (the others are shown for context). */
+  target: boolean;
+  run(store: Store): Promise<unknown>;
+}
+
+function queries(end: number): QueryCase[] {
+  const day = { from: end - DAY_MS, to: end };
+  const week = { from: end - 7 * DAY_MS, to: end };
+  const dashboard = ['requests', 'errors', 'latency_p95_ms'] as const;
+  return [
+    {
+      name: 'series 24h/minute, one team',
+      target: true,
+      run: (s) => s.callRollups.series([TEAMS[0]!], { ...day, resolution: 'minute', metrics: [...dashboard] }),
+    },
+    {
+      name: 'series 24h/minute, all teams',
+      target: true,
+      run: (s) => s.callRollups.series('all', { ...day, resolution: 'minute', metrics: [...dashboard] }),
+    },
+    {
+      name: 'series 24h/minute, one app',
+      target: false,
+      run: (s) => s.callRollups.series('all', { ...day, resolution: 'minute', metrics: [...dashboard], filters: { app_id: 'app_0_0' } }),
+    },
+    {
+      name: 'top 10 apps 7d, all teams',
+      target: true,
+      run: (s) => s.callRollups.top('all', { ...week, dimension: 'app', metric: 'requests', limit: 10 }),
+    },
+    {
+      name: 'top 10 apps 7d, one team',
+      target: true,
+      run: (s) => s.callRollups.top([TEAMS[0]!], { ...week, dimension: 'app', metric: 'requests', limit: 10 }),
+    },
+    {
+      name: 'p95 by service 24h, all teams',
+      target: true,
+      run: (s) => s.callRollups.percentiles('all', { ...day, by: 'service', quantiles: [0.95] }),
+    },
+    {
+      name: 'p95 by service 24h, one team',
+      target: true,
+      run: (s) => s.callRollups.percentiles([TEAMS[0]!], { ...day, by: 'service', quantiles: [0.95] }),
+    },
+    {
+      name: 'calls page 1, team + 5xx',
+      target: false,
+      run: (s) => s.callLogs.query([TEAMS[0]!], { status_class: 5 }, { limit: 50 }),
+    },
+    {
+      name: 'calls page 1, service, 24h',
+      target: false,
+      run: (s) => s.callLogs.query('all', { ...day, service_id: SERVICES[5]! }, { limit: 50 }),
+    },
+    {
+      name: 'calls page 1, path prefix',
+      target: false,
+      run: (s) => s.callLogs.query('all', { path: '/v1/rt_1_2_3/items/1' }, { limit: 50 }),
+    },
+  ];
+}
+
+interface QueryFigures {
+  name: string;
+  target: boolean;
+  cold_ms: number;
+  runs: number;
+  median_ms: number;
+  p95_ms: number;
+  max_ms: number;
+  met: boolean | null;
+}
+
+async function timeQueries(store: Store, cases: QueryCase[]): Promise<QueryFigures[]> {
+  const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const cold = new Map<string, number>();
+  for (const c of cases) {
+    const t = performance.now();
+    await c.run(store);
+    cold.set(c.name, performance.now() - t);
+  }
+  const deadline = performance.now() + queryMaxS * 1000;
+  for (let r = 0; r < queryRuns && performance.now() < deadline; r++) {
+    for (const c of cases) {
+      const t = performance.now();
+      await c.run(store);
+      times.get(c.name)!.push(performance.now() - t);
+    }
+  }
+  return cases.map((c) => {
+    const ts = times.get(c.name)!;
+    const p95 = percentile(ts, 0.95);
+    return {
+      name: c.name,
+      target: c.target,
+      cold_ms: Number(cold.get(c.name)!.toFixed(1)),
+      runs: ts.length,
+      median_ms: Number(median(ts).toFixed(1)),
+      p95_ms: Number(p95.toFixed(1)),
+      max_ms: Number(Math.max(...ts).toFixed(1)),
+      met: c.target ? p95 < TARGET_MS : null,
+    };
+  });
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (cs: string[]) => cs.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  log(`call-log scale bench: ${total} records, batch ${batchSize}, database ${dbPath}${tempDir ? ' (temporary)' : ''}`);
+  const store = await createStore({ url: dbPath });
+  await store.migrate();
+  const existing = await countRecords(store);
+  await store.close();
+
+  let end: number;
+  let load: IngestFigures | null = null;
+  const sink = new WorkerStoreSink({ url: dbPath });
+  if (existing.count === 0) {
+    end = Math.floor(Date.now() / 60_000) * 60_000;
+    const at = arrivals(total, end - SPAN_MS, end);
+    load = await ingest(sink, total, at, 0, loadMaxS, 'load');
+    log(`  load: ${load.records} records in ${load.seconds} s, ${load.overall_per_s}/s overall, ${load.batch_median_per_s}/s per batch (median)`);
+  } else {
+    // Reused: the newest record (and so the end of the data) decides the windows.
+    end = existing.newest! + 1;
+    log(`  reusing ${existing.count} records (newest ${new Date(existing.newest!).toISOString()}); no load`);
+  }
+
+  const liveStart = end;
+  const live = await ingest(sink, liveRecords, (i) => liveStart + Math.floor((i * 1000) / liveRate), total, 600, 'live');
+  log(`  live: ${live.records} records, ${live.overall_per_s}/s overall, ${live.batch_median_per_s}/s per batch (median)`);
+  await sink.close();
+
+  const records = existing.count + (load?.records ?? 0) + live.records;
+  const bytes = dbBytes();
+  const reader = await createStore({ url: dbPath });
+  const results = await timeQueries(reader, queries(end));
+  await reader.close();
+
+  const out: string[] = [];
+  out.push(`records stored: ${records}; database ${gib(bytes)} GiB`);
+  const ingestRows: Array<Array<string | number>> = [];
+  for (const [name, f] of [['load (7.5 days of traffic)', load], ['live (20 000/s arrivals)', live]] as const) {
+    if (f === null) continue;
+    ingestRows.push([name, f.records, f.overall_per_s, f.batch_median_per_s, f.batch_p10_per_s, f.batch_median_ms, f.batch_max_ms]);
+  }
+  out.push(table(['ingest', 'records', 'overall/s', 'batch median/s', 'batch p10/s', 'batch median ms', 'batch max ms'], ingestRows));
+  out.push(
+    `live ingest vs ${INGEST_TARGET}/s: ${live.batch_median_per_s >= INGEST_TARGET ? 'met' : 'NOT met'} (batch median ${live.batch_median_per_s}/s; overall ${live.overall_per_s}/s includes generating the records on the same 2 cores)`,
+  );
+  out.push(
+    table(
+      ['query', 'cold ms', 'runs', 'median ms', 'p95 ms', 'max ms', `< ${TARGET_MS} ms`],
+      results.map((r) => [r.name, r.cold_ms, r.runs, r.median_ms, r.p95_ms, r.max_ms, r.met === null ? '(context)' : r.met ? 'met' : 'NOT met']),
+    ),
+  );
+  process.stdout.write(`\n${out.join('\n\n')}\n`);
+  const file = saveResults('call-log-scale', { when: new Date().toISOString(), total, batchSize, records, db_bytes: bytes, load, live, queries: results });
+  process.stdout.write(`saved ${file}\n`);
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
