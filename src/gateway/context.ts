@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { AiCacheSettings } from '../ai/gateway/cache/settings.js';
 import type { CacheStatus } from '../core/call-record.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -86,6 +87,8 @@ export class RequestContext {
   rateLimit: RateLimitOutcome | null = null;
   /** What a cache policy did with the request (HIT, MISS...); null on routes without one. */
   cacheStatus: CacheStatus = null;
+  /** Left by an ai-cache policy for the AI handler, which does the lookup once it has the body. */
+  aiCache: AiCacheSettings | null = null;
   status = 0;
   errorCode: ErrorCode | null = null;
   target: string | null = null;

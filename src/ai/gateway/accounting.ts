@@ -6,6 +6,7 @@
 import type { RequestContext } from '../../gateway/context.js';
 import type { AiCallEvent } from '../events.js';
 import type { NormalizedUsage } from '../protocols/openai-types.js';
+import type { AnswerMeta } from './cache/entry.js';
 import type { CallResult } from './call.js';
 import { publishAiCall } from './publish.js';
 import type { EndpointMatch } from './request.js';
@@ -13,7 +14,7 @@ import type { AiSnapshot } from './types.js';
 
 type EventFields = Pick<AiCallEvent, 'providerId' | 'providerKind' | 'modelServed' | 'usage' | 'cost' | 'streamed' | 'ttftMs' | 'overheadMs' | 'attempts' | 'providerKeyId'>;
 
-function publish(ctx: RequestContext, match: EndpointMatch, model: string, fields: EventFields): void {
+function publish(ctx: RequestContext, match: EndpointMatch, model: string, fields: EventFields, cacheHit = false): void {
   publishAiCall(
     () => ({
       requestId: ctx.requestId,
@@ -30,7 +31,7 @@ function publish(ctx: RequestContext, match: EndpointMatch, model: string, field
       status: ctx.status,
       errorCode: ctx.errorCode,
       latencyMs: performance.now() - ctx.startedAt,
-      cacheHit: false,
+      cacheHit,
     }),
     ctx.gateway.logger,
   );
@@ -82,7 +83,7 @@ export function accountFor(
   result: CallResult,
   checked: boolean,
   reservation: unknown,
-): void {
+): NormalizedUsage | null {
   const served = result.served;
   const catalogId = served?.target.catalogId ?? null;
   let usage: NormalizedUsage | null = null;
@@ -108,4 +109,38 @@ export function accountFor(
     attempts: result.attempts,
     providerKeyId: served?.key?.id ?? null,
   });
+  return usage;
+}
+
+/**
+ * A request answered from the AI cache. Nothing was spent at the provider: the event has no usage
+ * (no tokens are counted) and its cost is what the hit saved (the stored usage at today's prices),
+ * which usage recording adds to `saved_usd`, never to `cost_usd`. No limiter check or reconcile:
+ * a hit spends nothing an app limit bounds.
+ */
+export function accountForHit(ctx: RequestContext, ai: AiSnapshot, match: EndpointMatch, model: string, meta: AnswerMeta, streamed: boolean, ttftMs: number | null): void {
+  let saved: AiCallEvent['cost'] = null;
+  try {
+    saved = ai.hooks.cost(meta.catalogId, meta.usage, ai.catalog);
+  } catch (err) {
+    ctx.gateway.logger.error({ err, requestId: ctx.requestId }, 'AI usage hook failed');
+  }
+  publish(
+    ctx,
+    match,
+    model,
+    {
+      providerId: meta.providerId,
+      providerKind: meta.providerKind,
+      modelServed: meta.catalogId,
+      usage: null,
+      cost: saved,
+      streamed,
+      ttftMs,
+      overheadMs: performance.now() - ctx.startedAt,
+      attempts: [],
+      providerKeyId: null,
+    },
+    true,
+  );
 }

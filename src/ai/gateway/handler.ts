@@ -6,7 +6,10 @@
 import { GantryError } from '../../core/errors.js';
 import type { RequestContext } from '../../gateway/context.js';
 import { sendLocal } from '../../gateway/respond.js';
-import { accountFor, publishRefused, reconcileLimits } from './accounting.js';
+import { accountFor, accountForHit, publishRefused, reconcileLimits } from './accounting.js';
+import { AiCacheRequest } from './cache/request.js';
+import { serveHit } from './cache/serve.js';
+import type { StoredAnswer } from './cache/entry.js';
 import { AiCall } from './call.js';
 import { failureOf, guessInbound, sendFailure, toFailure, type Inbound } from './errors.js';
 import { createExchange } from './exchange/index.js';
@@ -54,6 +57,21 @@ export function handleAi(ctx: RequestContext): void {
   );
 }
 
+/** Serves a cache hit; false when the stored answer cannot be replayed (nothing was sent: call the provider). */
+function answerHit(ctx: RequestContext, ai: AiSnapshot, match: EndpointMatch, model: string, body: Record<string, unknown>, hit: StoredAnswer): boolean {
+  const stream = match.endpoint !== 'embeddings' && body.stream === true;
+  const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+  const includeUsage = stream && match.inbound === 'openai' && options?.include_usage === true;
+  try {
+    serveHit(ctx, hit, { inbound: match.inbound, stream, includeUsage }, (ttftMs) => accountForHit(ctx, ai, match, model, hit.meta, stream, ttftMs));
+    return true;
+  } catch (err) {
+    if (ctx.call !== null) throw err;
+    ctx.gateway.logger.warn({ err, requestId: ctx.requestId }, 'AI cache: a stored answer could not be replayed; asking the provider');
+    return false;
+  }
+}
+
 function begin(ctx: RequestContext, match: EndpointMatch, ai: AiSnapshot, service: CompiledAiService, raw: Buffer): void {
   if (ctx.finished || ctx.res === null || ctx.res.destroyed) return;
   let model = '';
@@ -73,14 +91,18 @@ function begin(ctx: RequestContext, match: EndpointMatch, ai: AiSnapshot, servic
         return;
       }
       try {
-        const exchange = createExchange(endpoint, body, {
+        let exchange = createExchange(endpoint, body, {
           id: `chatcmpl-${ctx.requestId}`,
           created: Math.floor(Date.now() / 1000),
           defaultMaxTokens: service.defaultMaxTokens,
           headers: ctx.headers,
           estimateInput: estimate,
         });
-        const call = new AiCall(ctx, exchange, targets, service.retries, (c, result) => accountFor(ctx, ai, match, model, estimate, c.exchange.stream, result, checked, reservation));
+        if (cache !== null) exchange = cache.tee(exchange);
+        const call = new AiCall(ctx, exchange, targets, service.retries, (c, result) => {
+          const usage = accountFor(ctx, ai, match, model, estimate, c.exchange.stream, result, checked, reservation);
+          cache?.complete(result, usage);
+        });
         ctx.call = call;
         call.start();
       } catch (err) {
@@ -88,38 +110,56 @@ function begin(ctx: RequestContext, match: EndpointMatch, ai: AiSnapshot, servic
         throw err;
       }
     };
-    const appId = ctx.consumer?.appId;
-    const limits = appId === undefined ? undefined : ai.appLimits.get(appId);
-    const limiter = ai.hooks.limiter;
-    if (limiter === undefined || limits === undefined || appId === undefined) {
-      start();
-      return;
-    }
-    const verdict = limiter.check(appId, limits, estimate(), targets[0].catalogId, { endpoint, body, catalog: ai.catalog });
-    const decide = (v: Awaited<ReturnType<AiLimiterHook['check']>>): void => {
-      if (v.ok) {
-        checked = true;
-        reservation = v.reservation;
+    const limitThenStart = (): void => {
+      const appId = ctx.consumer?.appId;
+      const limits = appId === undefined ? undefined : ai.appLimits.get(appId);
+      const limiter = ai.hooks.limiter;
+      if (limiter === undefined || limits === undefined || appId === undefined) {
         start();
         return;
       }
-      const failure = failureOf(new GantryError(v.code, v.message));
-      if (v.retryAfterS !== undefined) failure.retryAfter = String(Math.max(1, Math.ceil(v.retryAfterS)));
-      sendFailure(ctx, match.inbound, failure);
-      publishRefused(ctx, match, model);
+      const verdict = limiter.check(appId, limits, estimate(), targets[0].catalogId, { endpoint, body, catalog: ai.catalog });
+      const decide = (v: Awaited<ReturnType<AiLimiterHook['check']>>): void => {
+        if (v.ok) {
+          checked = true;
+          reservation = v.reservation;
+          start();
+          return;
+        }
+        const failure = failureOf(new GantryError(v.code, v.message));
+        if (v.retryAfterS !== undefined) failure.retryAfter = String(Math.max(1, Math.ceil(v.retryAfterS)));
+        sendFailure(ctx, match.inbound, failure);
+        publishRefused(ctx, match, model);
+      };
+      if (verdict instanceof Promise) {
+        verdict.then(
+          (v) => {
+            try {
+              decide(v);
+            } catch (err) {
+              fail(ctx, match.inbound, err, match, model);
+            }
+          },
+          (err: unknown) => fail(ctx, match.inbound, err, match, model),
+        );
+      } else decide(verdict);
     };
-    if (verdict instanceof Promise) {
-      verdict.then(
-        (v) => {
-          try {
-            decide(v);
-          } catch (err) {
-            fail(ctx, match.inbound, err, match, model);
-          }
-        },
-        (err: unknown) => fail(ctx, match.inbound, err, match, model),
-      );
-    } else decide(verdict);
+    // The cache is asked before the limits: a hit spends nothing they bound.
+    const cache = ctx.aiCache === null ? null : AiCacheRequest.open(ctx, ctx.aiCache, endpoint, body, targets, service);
+    if (cache === null) {
+      limitThenStart();
+      return;
+    }
+    cache.lookup((hit) => {
+      if (ctx.finished || ctx.res!.destroyed) return; // the client left while the store answered
+      try {
+        if (hit !== undefined && answerHit(ctx, ai, match, model, body, hit)) return;
+        if (hit !== undefined) cache.demote();
+        limitThenStart();
+      } catch (err) {
+        fail(ctx, match.inbound, err, ctx.call === null ? match : undefined, model);
+      }
+    });
   } catch (err) {
     fail(ctx, match.inbound, err, ctx.call === null ? match : undefined, model);
   }

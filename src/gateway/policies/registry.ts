@@ -8,6 +8,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { isGantryError, validationError, type ErrorDetail } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
+import { aiCachePolicy } from './ai-cache/index.js';
 import { corsPolicy } from './cors/index.js';
 import { ipRestrictionPolicy } from './ip-restriction/index.js';
 import { keyAuthPolicy } from './key-auth/index.js';
@@ -29,6 +30,7 @@ const DEFINITIONS: readonly AnyDefinition[] = [
   rateLimitPolicy,
   requestHeadersPolicy,
   responseHeadersPolicy,
+  aiCachePolicy,
 ] as unknown as AnyDefinition[];
 
 const BY_TYPE = new Map<string, AnyDefinition>(DEFINITIONS.map((d) => [d.type, d]));
