@@ -54,6 +54,8 @@ const TAGS = [
   'ai-aliases',
   'ai-models',
   'ai-usage',
+  'calls',
+  'analytics',
   'status',
 ].map((name) => ({ name }));
 

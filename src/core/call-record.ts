@@ -44,6 +44,8 @@ export interface CallRecord {
   retries: number;
   cache_status: CacheStatus;
   rate_limit: RateLimitOutcome;
+  /** W3C trace id (32 hex digits) sent upstream or received; absent or null when none. */
+  trace_id?: string | null;
   ai: CallRecordAi | null;
 }
 

@@ -9,8 +9,10 @@ import type { Dispatcher } from 'undici';
 import type { AiCacheSettings } from '../ai/gateway/cache/settings.js';
 import type { CacheStatus } from '../core/call-record.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { CallCapture } from './capture-tap.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CompiledPath, CompiledRoute, CompiledService, Snapshot } from './snapshot/types.js';
+import type { TraceContext } from './trace-context.js';
 
 /** Who is calling, once an authentication policy has identified them. */
 export interface Consumer {
@@ -87,6 +89,10 @@ export class RequestContext {
   rateLimit: RateLimitOutcome | null = null;
   /** What a cache policy did with the request (HIT, MISS...); null on routes without one. */
   cacheStatus: CacheStatus = null;
+  /** Set by a `call-log` policy: what the call log keeps of this call beyond its record. */
+  capture: CallCapture | null = null;
+  /** W3C trace context sent upstream, made once per call (trace-context.ts). */
+  trace: TraceContext | null = null;
   /** Left by an ai-cache policy for the AI handler, which does the lookup once it has the body. */
   aiCache: AiCacheSettings | null = null;
   status = 0;

@@ -6,8 +6,10 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { CacheStatus, RateLimitOutcome } from '../core/call-record.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { CapturedCall } from '../telemetry/capture.js';
 import type { RequestContext } from './context.js';
 import { runLogChain } from './pipeline.js';
+import { traceIdOf } from './trace-context.js';
 
 export const CALL_CHANNEL = 'gantry:call';
 export const callChannel = diagnostics_channel.channel(CALL_CHANNEL);
@@ -49,6 +51,10 @@ export interface CallEvent {
   cacheStatus?: CacheStatus;
   /** What a rate-limit policy decided; null when none applied. */
   rateLimit?: RateLimitOutcome;
+  /** What a `call-log` policy captured (its options, bodies and headers); null on routes without one. */
+  capture?: CapturedCall | null;
+  /** W3C trace id of the call (the one sent upstream, or a valid incoming one); null when none. */
+  traceId?: string | null;
 }
 
 function buildEvent(ctx: RequestContext): CallEvent {
@@ -79,6 +85,8 @@ function buildEvent(ctx: RequestContext): CallEvent {
     serviceKind: ctx.service?.kind ?? null,
     cacheStatus: ctx.cacheStatus,
     rateLimit: ctx.rateLimit,
+    capture: ctx.capture === null ? null : ctx.capture.result(ctx),
+    traceId: traceIdOf(ctx),
   };
 }
 

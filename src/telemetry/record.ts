@@ -143,6 +143,7 @@ export function prepareEntry(entry: CallEntry, opts: PrepareOptions): CallRecord
       retries: call.retries,
       cache_status: call.cacheStatus ?? (ai?.cacheHit ? 'HIT' : null),
       rate_limit: call.rateLimit ?? null,
+      trace_id: call.traceId ?? null,
       ai: ai === null ? null : aiPart(ai),
     };
   } else if (ai !== null) {

@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GantryError } from '../../core/errors.js';
 import type { RequestContext } from '../../gateway/context.js';
 import { errorCode } from '../../gateway/proxy/upstream-errors.js';
+import { appendTraceHeaders } from '../../gateway/trace-context.js';
 import type { AiAttempt } from '../events.js';
 import type { ErrorBody, NormalizedUsage } from '../protocols/openai-types.js';
 import { buildUpstreamRequest } from '../providers/request.js';
@@ -97,6 +98,7 @@ export class AiCall implements AttemptOwner, StreamSink, WriterOwner {
     let request;
     try {
       request = buildUpstreamRequest(target.provider, key, this.exchange.call(target), ctx.requestId);
+      appendTraceHeaders(request.headers, ctx);
     } catch (err) {
       const failure = toFailure(err);
       // Input this provider's protocol cannot express: another target may take it.

@@ -6,6 +6,7 @@
  */
 import { GantryError } from '../../core/errors.js';
 import type { RequestContext } from '../../gateway/context.js';
+import { captureRequestBody } from '../../gateway/capture-tap.js';
 import { upstreamPath } from '../../gateway/paths.js';
 import type { AiEndpoint } from '../events.js';
 import type { Inbound } from './errors.js';
@@ -63,7 +64,9 @@ export function readBody(ctx: RequestContext): Promise<Buffer> {
       if (settled) return;
       settled = true;
       ctx.bytesIn = size;
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      if (ctx.capture !== null) captureRequestBody(ctx, body);
+      resolve(body);
     });
     req.once('error', (err) => {
       if (settled) return;

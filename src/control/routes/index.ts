@@ -6,7 +6,9 @@ import { aiKeyRoutes } from './ai-keys/routes.js';
 import { aiModelRoutes } from './ai-models/routes.js';
 import { aiProviderRoutes } from './ai-providers/routes.js';
 import { aiUsageRoutes } from './ai-usage/routes.js';
+import { analyticsRoutes } from './analytics/routes.js';
 import { appRoutes } from './apps/routes.js';
+import { callRoutes } from './calls/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { policyRoutes } from './policies/routes.js';
 import { policyTypeRoutes } from './policy-types/routes.js';
@@ -32,5 +34,7 @@ export function registerResourceRoutes(api: FastifyInstance, ctx: ControlContext
   aiAliasRoutes(api, ctx);
   aiModelRoutes(api, ctx);
   aiUsageRoutes(api, ctx);
+  callRoutes(api, ctx);
+  analyticsRoutes(api, ctx);
   statusRoutes(api, ctx);
 }

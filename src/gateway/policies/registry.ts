@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isGantryError, validationError, type ErrorDetail } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
 import { aiCachePolicy } from './ai-cache/index.js';
+import { callLogPolicy } from './call-log/index.js';
 import { corsPolicy } from './cors/index.js';
 import { ipRestrictionPolicy } from './ip-restriction/index.js';
 import { keyAuthPolicy } from './key-auth/index.js';
@@ -30,6 +31,7 @@ const DEFINITIONS: readonly AnyDefinition[] = [
   rateLimitPolicy,
   requestHeadersPolicy,
   responseHeadersPolicy,
+  callLogPolicy,
   aiCachePolicy,
 ] as unknown as AnyDefinition[];
 

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestContext } from '../context.js';
 import { connectionTokens, HOP_BY_HOP } from '../headers.js';
+import { appendTraceHeaders } from '../trace-context.js';
 
 function table(names: Iterable<string>): Record<string, 1> {
   const t: Record<string, 1> = Object.create(null);
@@ -23,6 +24,9 @@ const SKIP_REQUEST = table([
   'x-forwarded-proto',
   'x-forwarded-host',
   'x-request-id',
+  // Replaced by Gantry's own hop of the trace (trace-context.ts).
+  'traceparent',
+  'tracestate',
 ]);
 
 /** Response headers not passed to the client; the gateway's X-Request-Id replaces the upstream's. */
@@ -74,6 +78,7 @@ export function upstreamRequestHeaders(ctx: RequestContext, contentLength: strin
     if (host !== undefined) out.push('x-forwarded-host', host);
   }
   out.push('x-request-id', ctx.requestId);
+  appendTraceHeaders(out, ctx);
   const extra = ctx.upstreamExtra;
   if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]);
   return out;

@@ -7,6 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { GantryError } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
+import { tapRequestBody } from '../capture-tap.js';
 import { upstreamPath } from '../paths.js';
 import { pickTarget } from './balancer.js';
 import { ClientResponder } from './client-responder.js';
@@ -70,6 +71,7 @@ export function proxyHttp(ctx: RequestContext): void {
     }
   }
 
+  if (ctx.capture !== null) body = tapRequestBody(ctx, body);
   const opts: Dispatcher.DispatchOptions = {
     path: upstreamPath(route, ctx.matchedPath!, ctx.rawPath, ctx.query, ctx.params),
     method: ctx.method,

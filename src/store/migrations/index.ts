@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
 import { callLogs } from './0002_call_logs.js';
+import { callTraceIds } from './0003_call_trace_ids.js';
 
 /**
  * Migrations live in code (not discovered on disk) so they ship inside the build and run the same
@@ -9,6 +10,7 @@ import { callLogs } from './0002_call_logs.js';
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_call_logs': callLogs,
+  '0003_call_trace_ids': callTraceIds,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -46,6 +46,7 @@ export const LOG_COLUMNS = [
   'ai_ttft_ms',
   'ai_fallback_path',
   'has_bodies',
+  'trace_id',
 ] as const;
 type LogColumn = (typeof LOG_COLUMNS)[number];
 export type LogRow = Record<LogColumn, unknown>;
@@ -102,6 +103,7 @@ export function fillLogRow(out: unknown[], r: CallRecord, hasBodies: boolean): v
     out[41] = JSON.stringify(ai.fallback_path);
   }
   out[42] = hasBodies ? 1 : 0;
+  out[43] = r.trace_id ?? null;
 }
 
 const num = (v: unknown): number => Number(v);
@@ -156,6 +158,7 @@ export function toRecord(row: LogRow): CallRecord {
     retries: num(row.retries),
     cache_status: str(row.cache_status) as CallRecord['cache_status'],
     rate_limit: str(row.rate_limit) as CallRecord['rate_limit'],
+    trace_id: str(row.trace_id),
     ai,
   };
 }
