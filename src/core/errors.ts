@@ -19,6 +19,10 @@ export const ErrorCatalog = {
     message: 'Missing or invalid admin token; send Authorization: Bearer <admin token>',
   },
   GANTRY_ERR_FORBIDDEN: { status: 403, message: 'The admin token is not allowed to do this' },
+  GANTRY_ERR_METRICS_UNAUTHENTICATED: {
+    status: 401,
+    message: 'Missing or invalid metrics token; send Authorization: Bearer <the token set in GANTRY_METRICS_TOKEN>',
+  },
 
   // Gateway (data plane)
   GANTRY_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route matches this request' },
@@ -70,6 +74,14 @@ export const ErrorCatalog = {
   GANTRY_ERR_RATE_LIMIT_UNAVAILABLE: {
     status: 503,
     message: "The rate limit cannot be checked (its Redis is unreachable) and the limit is set to fail closed; retry after Retry-After seconds",
+  },
+  GANTRY_ERR_NOT_CACHED: {
+    status: 504,
+    message: 'The request says only-if-cached and no stored response can answer it; retry without only-if-cached',
+  },
+  GANTRY_ERR_CACHE_PURGE_FAILED: {
+    status: 503,
+    message: 'The purge could not reach the shared cache (Redis) or announce itself to the other nodes; nothing is lost by retrying it',
   },
 
   // Secrets at rest

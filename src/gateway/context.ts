@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AiCacheSettings } from '../ai/gateway/cache/settings.js';
 import type { CacheStatus } from '../core/call-record.js';
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode, GantryError } from '../core/errors.js';
 import type { CallCapture } from './capture-tap.js';
 import type { GatewayRuntime } from './runtime.js';
 import type { CompiledPath, CompiledRoute, CompiledService, Snapshot } from './snapshot/types.js';
@@ -26,7 +26,14 @@ export interface LocalResponse {
   status: number;
   /** Flat `[name, value, name, value...]`. */
   headers: readonly string[];
-  body: string | null;
+  body: string | Buffer | null;
+}
+
+/** Sees an upstream response body as it streams to the client (a cache filling an entry). */
+export interface BodyTap {
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onError(err: Error): void;
 }
 
 /** What a rate-limit policy decided for the request; null when none applied. */
@@ -86,6 +93,14 @@ export class RequestContext {
   /** The running upstream call, to abort it (client gone, timeout, body too large). */
   call: { abort(reason: Error): void } | null = null;
 
+  /** Set in the response phase to see the body streamed to the client (ClientResponder calls it). */
+  bodyTap: BodyTap | null = null;
+  /**
+   * Offered an upstream failure (5xx answer the gateway makes, target unreachable, timeout) before it
+   * is answered; returns true when it answered instead (a cache serving a stale entry).
+   */
+  upstreamFallback: ((ctx: RequestContext, err: GantryError) => boolean) | null = null;
+
   rateLimit: RateLimitOutcome | null = null;
   /** What a cache policy did with the request (HIT, MISS...); null on routes without one. */
   cacheStatus: CacheStatus = null;
@@ -132,7 +147,7 @@ export class RequestContext {
   }
 
   /** Answer from the gateway; the pipeline stops after the current handler. */
-  respond(status: number, headers: readonly string[], body: string | null = null): void {
+  respond(status: number, headers: readonly string[], body: string | Buffer | null = null): void {
     this.response = { status, headers, body };
   }
 

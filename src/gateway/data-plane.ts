@@ -11,7 +11,7 @@ import { BASIC_HOOKS, type AiHooks } from '../ai/gateway/hooks.js';
 import { AiKeyStates } from '../ai/providers/keys.js';
 import type { ConfigData } from '../core/model.js';
 import type { SecretBox } from '../core/secrets.js';
-import { CacheStoreRegistry } from './policies/cache/stores.js';
+import { CacheStoreRegistry, type PurgeCounts } from './policies/cache/stores.js';
 import { RateLimiterRegistry, type RateLimitRedisOptions } from './policies/rate-limit/limiters.js';
 import { ActiveHealthChecks } from './proxy/active-health.js';
 import { PoolRegistry } from './proxy/pools.js';
@@ -151,6 +151,14 @@ export class DataPlane {
     return this.#cacheStores;
   }
 
+  /**
+   * Removes the cached responses carrying any of `tags` (see policies/cache/purge.ts) from this
+   * node's memory store and, with `redis`, from the shared Redis store. Redis failures are thrown.
+   */
+  purgeCache(tags: readonly string[], opts: { redis: boolean }): Promise<PurgeCounts> {
+    return this.#cacheStores.purgeTags(tags, opts);
+  }
+
   /** The node's rate limiters (metrics). */
   get rateLimiters(): RateLimiterRegistry {
     return this.#rateLimiters;
@@ -158,6 +166,11 @@ export class DataPlane {
 
   get configVersion(): number {
     return this.#gateway.snapshot.version;
+  }
+
+  /** The snapshot being served; read-only (metrics read its upstreams' target states at scrape time). */
+  get snapshot(): Readonly<Snapshot> {
+    return this.#gateway.snapshot;
   }
 
   /**

@@ -87,7 +87,7 @@ export function sendLocal(ctx: RequestContext): void {
   pushAll(headers, ctx.responseExtra);
   const res = ctx.res;
   if (res === null) {
-    endSocket(ctx.socket as Duplex, local.status, headers.concat('connection', 'close'), local.body ?? '');
+    endSocket(ctx.socket as Duplex, local.status, headers.concat('connection', 'close'), local.body === null ? '' : local.body.toString());
     return;
   }
   if (ctx.gateway.closing) headers.push('connection', 'close');
@@ -99,6 +99,11 @@ export function sendLocal(ctx: RequestContext): void {
 export function answerFailure(ctx: RequestContext, err: unknown): void {
   try {
     if (isGantryError(err)) {
+      const fallback = ctx.upstreamFallback;
+      if (fallback !== null && err.status >= 500 && !ctx.answered) {
+        ctx.upstreamFallback = null;
+        if (fallback(ctx, err)) return;
+      }
       sendError(ctx, err);
       return;
     }

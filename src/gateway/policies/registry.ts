@@ -10,6 +10,7 @@ import { isGantryError, validationError, type ErrorDetail } from '../../core/err
 import type { RequestContext } from '../context.js';
 import { aiCachePolicy } from './ai-cache/index.js';
 import { callLogPolicy } from './call-log/index.js';
+import { cachePolicy } from './cache/index.js';
 import { corsPolicy } from './cors/index.js';
 import { ipRestrictionPolicy } from './ip-restriction/index.js';
 import { keyAuthPolicy } from './key-auth/index.js';
@@ -29,6 +30,7 @@ const DEFINITIONS: readonly AnyDefinition[] = [
   keyAuthPolicy,
   requestSizeLimitPolicy,
   rateLimitPolicy,
+  cachePolicy,
   requestHeadersPolicy,
   responseHeadersPolicy,
   callLogPolicy,

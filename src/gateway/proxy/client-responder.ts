@@ -90,6 +90,7 @@ export class ClientResponder implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.ctx.bytesOut += chunk.length;
+    this.ctx.bodyTap?.onData(chunk);
     if (!this.res.write(chunk)) {
       controller.pause();
       if (!this.#drainHooked) {
@@ -100,11 +101,13 @@ export class ClientResponder implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.ctx.bodyTap?.onEnd();
     this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     const ctx = this.ctx;
+    ctx.bodyTap?.onError(err);
     const gantryError = toGantryError(err, ctx.service!.upstream.name);
     if (ctx.answered && !this.res.writableEnded && !this.res.destroyed) {
       // Headers are out: the only honest signal left is cutting the connection.

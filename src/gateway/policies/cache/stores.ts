@@ -5,6 +5,7 @@
  * policies (REST and AI) pick one by name; purges go to both.
  */
 import { validationError } from '../../../core/errors.js';
+import { Coalescer } from '../../../cache/coalesce.js';
 import { MemoryCacheStore } from '../../../cache/memory-store.js';
 import { RedisCacheStore } from '../../../cache/redis-store.js';
 import type { CacheStats, CacheStore } from '../../../cache/types.js';
@@ -20,11 +21,19 @@ export interface CacheStoreOptions {
   onRedisError?: (err: Error) => void;
 }
 
+/** What a purge removed: entries from this node's memory store, and from Redis (null: not asked or no Redis). */
+export interface PurgeCounts {
+  memory: number;
+  redis: number | null;
+}
+
 export class CacheStoreRegistry {
   readonly memory: MemoryCacheStore;
   readonly #redisOptions: { url: string; prefix: string } | null;
   readonly #onRedisError: ((err: Error) => void) | undefined;
+  readonly #coalescers = new Map<number, Coalescer<unknown>>();
   #redis: RedisCacheStore | null = null;
+  #broadcast: ((tags: readonly string[]) => void) | null = null;
 
   constructor(opts: CacheStoreOptions = {}) {
     this.memory = new MemoryCacheStore({ maxBytes: opts.memoryMaxBytes ?? 256 * 1024 * 1024 });
@@ -63,6 +72,50 @@ export class CacheStoreRegistry {
     const out: Array<{ backend: CacheBackend; store: CacheStore }> = [{ backend: 'memory', store: this.memory }];
     if (this.#redis !== null) out.push({ backend: 'redis', store: this.#redis });
     return out;
+  }
+
+  /**
+   * The node's coalescer for fetches that wait at most `maxWaitMs` (one per distinct wait, shared by
+   * every policy asking for it: callers namespace their keys).
+   */
+  coalescer<T>(maxWaitMs: number): Coalescer<T> {
+    let c = this.#coalescers.get(maxWaitMs);
+    if (c === undefined) this.#coalescers.set(maxWaitMs, (c = new Coalescer<unknown>({ maxWaitMs })));
+    return c as Coalescer<T>;
+  }
+
+  /**
+   * Removes every entry carrying one of `tags` from this node's memory store and, with `redis`, from
+   * the shared Redis store (when the node has one). Redis failures are thrown: purges report them.
+   */
+  async purgeTags(tags: readonly string[], opts: { redis: boolean }): Promise<PurgeCounts> {
+    let memory = 0;
+    for (const tag of tags) memory += this.memory.deleteByTag(tag);
+    if (!opts.redis || !this.hasRedis) return { memory, redis: null };
+    const store = this.redisStore();
+    let redis = 0;
+    for (const tag of tags) redis += await store.deleteByTag(tag);
+    return { memory, redis };
+  }
+
+  /**
+   * Invalidation found on this node's request path (RFC 9111 §4.4: an unsafe method succeeded):
+   * purged here from `backend`, and announced to the other nodes when a broadcaster is set, since
+   * their memory stores may hold the same URLs. Never throws.
+   */
+  async invalidate(tags: readonly string[], backend: CacheBackend): Promise<void> {
+    try {
+      if (backend === 'memory') for (const tag of tags) this.memory.deleteByTag(tag);
+      else for (const tag of tags) await this.redisStore().deleteByTag(tag);
+    } catch (err) {
+      this.#onRedisError?.(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (backend === 'memory') this.#broadcast?.(tags);
+  }
+
+  /** Set by the node (app.ts): how `invalidate` reaches the other nodes' memory stores. */
+  setBroadcast(fn: ((tags: readonly string[]) => void) | null): void {
+    this.#broadcast = fn;
   }
 
   stats(): Array<{ backend: CacheBackend; stats: CacheStats }> {

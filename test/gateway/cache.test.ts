@@ -1,0 +1,339 @@
+/**
+ * The `cache` policy through a real data plane and a programmable origin, once per store: memory,
+ * and Redis when GANTRY_TEST_REDIS_URL is set. Staleness is produced by the origin's Age header,
+ * never by waiting.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigData } from '../../src/core/model.js';
+import { deferred, startOrigin, type Origin } from '../fixtures/cache-origin.js';
+import { config } from '../fixtures/config.js';
+import { deleteByPrefix, describeRedis, uniquePrefix } from '../helpers/redis.js';
+import { expectGantryError, send, startGateway, waitFor, type Gateway, type Reply } from './helpers.js';
+
+type Backend = 'memory' | 'redis';
+
+function cacheConfig(origin: Origin, store: Backend): ConfigData {
+  return config()
+    .upstream('ups', [origin.url])
+    .service('svc', 'ups')
+    .route('rt_d', 'svc', ['/d/*'])
+    .route('rt_ttl', 'svc', ['/ttl/*'])
+    .route('rt_small', 'svc', ['/small/*'])
+    .route('rt_q', 'svc', ['/q/*'])
+    .route('rt_s', 'svc', ['/s/*'])
+    .route('rt_none', 'svc', ['/none/*'])
+    .policy('pol_d', 'cache', 'route', 'rt_d', { store })
+    .policy('pol_ttl', 'cache', 'route', 'rt_ttl', { store, default_ttl_seconds: 60, heuristic: false })
+    .policy('pol_small', 'cache', 'route', 'rt_small', { store, max_entry_bytes: 1000 })
+    .policy('pol_q', 'cache', 'route', 'rt_q', { store, key: { ignore_query_params: ['utm_source'] } })
+    .policy('pol_s', 'cache', 'route', 'rt_s', { store, statuses: [200] })
+    .build();
+}
+
+export function cacheBehaviour(store: Backend, redisUrl?: string): void {
+  let origin: Origin;
+  let gw: Gateway;
+  let prefix = '';
+
+  beforeAll(async () => {
+    origin = await startOrigin();
+    prefix = uniquePrefix('cache-policy').replace(/:$/, '');
+    gw = await startGateway(cacheConfig(origin, store), redisUrl ? { rateLimitRedis: { url: redisUrl, prefix } } : {});
+    // Until its connection is ready the Redis store answers every lookup with a miss.
+    if (redisUrl) await waitFor(() => gw.plane.cacheStores.redisStore().redis.status === 'ready', 5000, 'Redis');
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await origin?.close();
+    if (redisUrl) {
+      const r = new Redis(redisUrl);
+      await deleteByPrefix(r, prefix);
+      r.disconnect();
+    }
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> => send(`${gw.url}${path}`, { method, headers });
+
+  it('serves a fresh response from the cache: MISS, then HIT with Age, one origin request', async () => {
+    origin.on('/d/fresh', (_r, n) => ({ headers: { 'cache-control': 'max-age=60', etag: '"v1"' }, body: `body-${n}` }));
+    const first = await get('/d/fresh');
+    expect(first.status).toBe(200);
+    expect(first.headers['x-gantry-cache']).toBe('MISS');
+    const second = await get('/d/fresh');
+    expect(second.headers['x-gantry-cache']).toBe('HIT');
+    expect(second.text).toBe('body-1');
+    expect(second.headers['age']).toMatch(/^\d+$/);
+    expect(second.headers['etag']).toBe('"v1"');
+    expect(second.headers['content-length']).toBe('6');
+    expect(second.headers['x-request-id']).toBeTruthy();
+    expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+    expect(origin.hits('/d/fresh')).toBe(1);
+  });
+
+  it('answers HEAD from a stored GET, with its headers and no body', async () => {
+    origin.on('/d/head', () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'twelve bytes' }));
+    await get('/d/head');
+    const head = await get('/d/head', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['x-gantry-cache']).toBe('HIT');
+    expect(head.headers['content-length']).toBe('12');
+    expect(head.text).toBe('');
+    expect(origin.hits('/d/head')).toBe(1);
+  });
+
+  it('never stores no-store, private or Set-Cookie responses', async () => {
+    origin.on('/d/no-store', () => ({ headers: { 'cache-control': 'no-store, max-age=60' }, body: 'x' }));
+    origin.on('/d/private', () => ({ headers: { 'cache-control': 'private, max-age=60' }, body: 'x' }));
+    origin.on('/d/cookie', () => ({ headers: { 'cache-control': 'max-age=60', 'set-cookie': 'sid=secret' }, body: 'x' }));
+    for (const path of ['/d/no-store', '/d/private', '/d/cookie']) {
+      expect((await get(path)).headers['x-gantry-cache']).toBe('MISS');
+      expect((await get(path)).headers['x-gantry-cache']).toBe('MISS');
+      expect(origin.hits(path)).toBe(2);
+    }
+  });
+
+  it('does not store a response to a request with Cache-Control: no-store', async () => {
+    origin.on('/d/req-no-store', () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'x' }));
+    await get('/d/req-no-store', { 'cache-control': 'no-store' });
+    expect((await get('/d/req-no-store')).headers['x-gantry-cache']).toBe('MISS');
+    expect(origin.hits('/d/req-no-store')).toBe(2);
+  });
+
+  it('revalidates with the origin when the client asks (no-cache): 304 merged, REVALIDATED', async () => {
+    origin.on('/d/reval', (req, n) =>
+      n > 1 && req.headers['if-none-match'] === '"e1"'
+        ? { status: 304, headers: { etag: '"e1"', 'cache-control': 'max-age=120', 'x-fresh': 'yes' } }
+        : { headers: { 'cache-control': 'max-age=60', etag: '"e1"' }, body: 'original' },
+    );
+    await get('/d/reval');
+    const r = await get('/d/reval', { 'cache-control': 'no-cache', 'if-none-match': '"other"' });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-gantry-cache']).toBe('REVALIDATED');
+    expect(r.text).toBe('original');
+    expect(r.headers['cache-control']).toBe('max-age=120');
+    expect(r.headers['x-fresh']).toBe('yes');
+    // The origin saw the cache's validator, not the client's.
+    expect(origin.requests.filter((q) => q.url === '/d/reval').at(-1)!.headers['if-none-match']).toBe('"e1"');
+    expect((await get('/d/reval')).headers['x-gantry-cache']).toBe('HIT');
+  });
+
+  it('revalidates a stored no-cache response on every use', async () => {
+    origin.on('/d/no-cache', (req) =>
+      req.headers['if-none-match'] === '"n1"' ? { status: 304, headers: { etag: '"n1"' } } : { headers: { 'cache-control': 'no-cache', etag: '"n1"' }, body: 'nc' },
+    );
+    expect((await get('/d/no-cache')).headers['x-gantry-cache']).toBe('MISS');
+    const again = await get('/d/no-cache');
+    expect(again.headers['x-gantry-cache']).toBe('REVALIDATED');
+    expect(again.text).toBe('nc');
+    expect(origin.hits('/d/no-cache')).toBe(2);
+  });
+
+  it("answers a client's own conditional request 304 from the cache", async () => {
+    origin.on('/d/cond', () => ({ headers: { 'cache-control': 'max-age=60', etag: '"c1"', 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' }, body: 'c' }));
+    await get('/d/cond');
+    const byEtag = await get('/d/cond', { 'if-none-match': 'W/"c1"' });
+    expect(byEtag.status).toBe(304);
+    expect(byEtag.headers['x-gantry-cache']).toBe('HIT');
+    expect(byEtag.headers['etag']).toBe('"c1"');
+    expect(byEtag.text).toBe('');
+    const byDate = await get('/d/cond', { 'if-modified-since': 'Tue, 02 Jan 2024 00:00:00 GMT' });
+    expect(byDate.status).toBe(304);
+    const changed = await get('/d/cond', { 'if-none-match': '"other"' });
+    expect(changed.status).toBe(200);
+    expect(origin.hits('/d/cond')).toBe(1);
+  });
+
+  it('keeps one entry per Vary variant', async () => {
+    origin.on('/d/vary', (req) => ({ headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language' }, body: `lang=${req.headers['accept-language']}` }));
+    expect((await get('/d/vary', { 'accept-language': 'en' })).text).toBe('lang=en');
+    expect((await get('/d/vary', { 'accept-language': 'fr' })).text).toBe('lang=fr');
+    const en = await get('/d/vary', { 'accept-language': 'en' });
+    const fr = await get('/d/vary', { 'accept-language': 'fr' });
+    expect([en.headers['x-gantry-cache'], en.text]).toEqual(['HIT', 'lang=en']);
+    expect([fr.headers['x-gantry-cache'], fr.text]).toEqual(['HIT', 'lang=fr']);
+    expect(origin.hits('/d/vary')).toBe(2);
+  });
+
+  it('serves STALE within stale-while-revalidate and refreshes once in the background', async () => {
+    origin.on('/d/swr', (_r, n) => ({
+      headers: { 'cache-control': 'max-age=10, stale-while-revalidate=600', ...(n === 1 ? { age: '30' } : {}) },
+      body: `v${n}`,
+    }));
+    expect((await get('/d/swr')).headers['x-gantry-cache']).toBe('MISS');
+    const stale = await get('/d/swr');
+    expect([stale.headers['x-gantry-cache'], stale.text]).toEqual(['STALE', 'v1']);
+    await waitFor(() => origin.hits('/d/swr') === 2, 5000, 'the background refresh');
+    const fresh = await waitFor(async () => {
+      const r = await get('/d/swr');
+      return r.text === 'v2' ? r : null;
+    });
+    expect(fresh.headers['x-gantry-cache']).toBe('HIT');
+    expect(origin.hits('/d/swr')).toBe(2);
+  });
+
+  it('serves STALE under stale-if-error when the origin answers 5xx or cannot be reached', async () => {
+    let mode: 'ok' | 'error' | 'drop' = 'ok';
+    origin.on('/d/sie', () =>
+      mode === 'error'
+        ? { status: 503, body: 'down' }
+        : mode === 'drop'
+          ? { drop: true }
+          : { headers: { 'cache-control': 'max-age=10, stale-if-error=600', age: '30' }, body: 'kept' },
+    );
+    await get('/d/sie');
+    mode = 'error';
+    const on5xx = await get('/d/sie');
+    expect([on5xx.status, on5xx.headers['x-gantry-cache'], on5xx.text]).toEqual([200, 'STALE', 'kept']);
+    mode = 'drop';
+    const onDrop = await get('/d/sie');
+    expect([onDrop.status, onDrop.headers['x-gantry-cache'], onDrop.text]).toEqual([200, 'STALE', 'kept']);
+  });
+
+  it('passes origin errors through for must-revalidate entries', async () => {
+    let fail = false;
+    origin.on('/d/must', () => (fail ? { status: 500, body: 'boom' } : { headers: { 'cache-control': 'max-age=10, must-revalidate, stale-if-error=600', age: '30' }, body: 'x' }));
+    await get('/d/must');
+    fail = true;
+    const r = await get('/d/must');
+    expect(r.status).toBe(500);
+    expect(r.text).toBe('boom');
+    expect(r.headers['x-gantry-cache']).toBe('MISS');
+  });
+
+  it('does not answer a request with Authorization from the shared cache unless the response allows it', async () => {
+    origin.on('/d/auth', (_r, n) => ({ headers: { 'cache-control': 'max-age=60' }, body: `a${n}` }));
+    origin.on('/d/auth-public', (_r, n) => ({ headers: { 'cache-control': 'public, max-age=60' }, body: `p${n}` }));
+    await get('/d/auth', { authorization: 'Bearer one' });
+    expect((await get('/d/auth', { authorization: 'Bearer two' })).text).toBe('a2');
+    expect(origin.hits('/d/auth')).toBe(2);
+    await get('/d/auth-public', { authorization: 'Bearer one' });
+    const shared = await get('/d/auth-public', { authorization: 'Bearer two' });
+    expect([shared.headers['x-gantry-cache'], shared.text]).toEqual(['HIT', 'p1']);
+  });
+
+  it('invalidates a URL when an unsafe method on it succeeds (RFC 9111 §4.4)', async () => {
+    origin.on('/d/item', (req, n) => (req.method === 'GET' ? { headers: { 'cache-control': 'max-age=60' }, body: `item-${n}` } : { status: 204 }));
+    await get('/d/item');
+    expect((await get('/d/item')).headers['x-gantry-cache']).toBe('HIT');
+    const put = await send(`${gw.url}/d/item`, { method: 'PUT', body: 'new' });
+    expect(put.headers['x-gantry-cache']).toBe('BYPASS');
+    await waitFor(async () => (await get('/d/item')).headers['x-gantry-cache'] === 'MISS', 3000, 'the invalidation');
+  });
+
+  it('coalesces concurrent misses into one origin request', async () => {
+    const gate = deferred();
+    origin.on('/d/coalesce', () => ({ headers: { 'cache-control': 'max-age=60' }, hold: gate.promise, body: 'shared' }));
+    const replies = Array.from({ length: 6 }, () => get('/d/coalesce'));
+    await waitFor(() => origin.hits('/d/coalesce') === 1, 3000, 'the leader');
+    gate.release();
+    const all = await Promise.all(replies);
+    expect(all.map((r) => r.text)).toEqual(Array(6).fill('shared'));
+    expect(all.filter((r) => r.headers['x-gantry-cache'] === 'MISS')).toHaveLength(1);
+    expect(origin.hits('/d/coalesce')).toBe(1);
+  });
+
+  it('sends waiters upstream themselves when the coalesced answer may not be stored', async () => {
+    const gate = deferred();
+    origin.on('/d/coalesce-private', (_r, n) => ({ headers: { 'cache-control': 'private' }, hold: n === 1 ? gate.promise : undefined, body: `own-${n}` }));
+    const replies = Array.from({ length: 4 }, () => get('/d/coalesce-private'));
+    // The leader's headers say `private`: the waiters are released then, before its body.
+    await waitFor(() => origin.hits('/d/coalesce-private') >= 1, 3000, 'the leader');
+    gate.release();
+    const all = await Promise.all(replies);
+    expect(all.every((r) => r.status === 200 && r.text.startsWith('own-'))).toBe(true);
+    expect(new Set(all.map((r) => r.text)).size).toBe(4);
+    expect(origin.hits('/d/coalesce-private')).toBe(4);
+  });
+
+  it('streams the body to the client while collecting it for the store', async () => {
+    const second = deferred();
+    origin.on('/d/stream', () => ({ headers: { 'cache-control': 'max-age=60' }, chunks: [{ data: 'first;' }, { data: 'second', after: second.promise }] }));
+    const { request } = await import('undici');
+    const res = await request(`${gw.url}/d/stream`);
+    const reader = res.body[Symbol.asyncIterator]();
+    const chunk = await reader.next();
+    expect(Buffer.from(chunk.value as Buffer).toString()).toBe('first;');
+    second.release();
+    let rest = '';
+    for (let c = await reader.next(); !c.done; c = await reader.next()) rest += Buffer.from(c.value as Buffer).toString();
+    expect(rest).toBe('second');
+    const hit = await waitFor(async () => {
+      const r = await get('/d/stream');
+      return r.headers['x-gantry-cache'] === 'HIT' ? r : null;
+    });
+    expect(hit.text).toBe('first;second');
+  });
+
+  it('streams but does not store a response larger than max_entry_bytes', async () => {
+    const big = 'x'.repeat(5000);
+    origin.on('/small/big', () => ({ headers: { 'cache-control': 'max-age=60' }, chunks: [{ data: big.slice(0, 2500) }, { data: big.slice(2500) }] }));
+    for (let i = 0; i < 2; i++) {
+      const r = await get('/small/big');
+      expect(r.text).toBe(big);
+      expect(r.headers['x-gantry-cache']).toBe('MISS');
+    }
+    expect(origin.hits('/small/big')).toBe(2);
+  });
+
+  it('gives responses without freshness the default TTL, and only then', async () => {
+    origin.on('/ttl/plain', (_r, n) => ({ body: `t${n}` }));
+    origin.on('/d/plain', (_r, n) => ({ body: `t${n}` }));
+    await get('/ttl/plain');
+    expect((await get('/ttl/plain')).headers['x-gantry-cache']).toBe('HIT');
+    await get('/d/plain');
+    expect((await get('/d/plain')).headers['x-gantry-cache']).toBe('MISS');
+  });
+
+  it('stores only the configured statuses', async () => {
+    origin.on('/s/gone', () => ({ status: 404, headers: { 'cache-control': 'max-age=60' }, body: 'nope' }));
+    await get('/s/gone');
+    expect((await get('/s/gone')).headers['x-gantry-cache']).toBe('MISS');
+    origin.on('/d/gone', () => ({ status: 404, headers: { 'cache-control': 'max-age=60' }, body: 'nope' }));
+    await get('/d/gone');
+    const hit = await get('/d/gone');
+    expect([hit.status, hit.headers['x-gantry-cache']]).toEqual([404, 'HIT']);
+  });
+
+  it('normalizes the query: order does not matter, ignored parameters do not split entries', async () => {
+    origin.on('/q/list', (_r, n) => ({ headers: { 'cache-control': 'max-age=60' }, body: `l${n}` }));
+    await get('/q/list?b=2&a=1&utm_source=x');
+    const same = await get('/q/list?a=1&b=2');
+    expect([same.headers['x-gantry-cache'], same.text]).toEqual(['HIT', 'l1']);
+    expect((await get('/q/list?a=1&b=3')).headers['x-gantry-cache']).toBe('MISS');
+  });
+
+  it('removes the surrogate key header from responses, stored or not', async () => {
+    origin.on('/d/tagged', () => ({ headers: { 'cache-control': 'max-age=60', 'surrogate-key': 'products p-1' }, body: 't' }));
+    const miss = await get('/d/tagged');
+    const hit = await get('/d/tagged');
+    expect(miss.headers['surrogate-key']).toBeUndefined();
+    expect(hit.headers['surrogate-key']).toBeUndefined();
+    expect(hit.headers['x-gantry-cache']).toBe('HIT');
+  });
+
+  it('answers only-if-cached without a stored response with 504', async () => {
+    const r = await get('/d/never-seen', { 'cache-control': 'only-if-cached' });
+    expectGantryError(r, 504, 'GANTRY_ERR_NOT_CACHED');
+    expect(r.headers['x-gantry-cache']).toBe('MISS');
+    expect(origin.hits('/d/never-seen')).toBe(0);
+  });
+
+  it('marks requests it does not cache BYPASS, and leaves routes without the policy alone', async () => {
+    origin.on('/d/post', () => ({ status: 201, body: 'made' }));
+    expect((await send(`${gw.url}/d/post`, { method: 'POST', body: '{}' })).headers['x-gantry-cache']).toBe('BYPASS');
+    origin.on('/none/x', () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'n' }));
+    expect((await get('/none/x')).headers['x-gantry-cache']).toBeUndefined();
+    expect((await get('/none/x')).headers['x-gantry-cache']).toBeUndefined();
+    expect(origin.hits('/none/x')).toBe(2);
+  });
+}
+
+describe('cache policy (memory store)', () => {
+  cacheBehaviour('memory');
+});
+
+describeRedis('cache policy (Redis store)', (url) => {
+  cacheBehaviour('redis', url);
+});
