@@ -17,6 +17,7 @@ import { DataPlane } from './gateway/index.js';
 import { createStore } from './store/index.js';
 import { createCallLogging, parseCallLogSettings, type CallLogging } from './telemetry/index.js';
 import type { Store } from './store/types.js';
+import { checkMetricsToken, GantryMetrics, listenMetrics } from './telemetry/metrics/index.js';
 import { GANTRY_VERSION } from './version.js';
 
 export interface Gantry {
@@ -30,6 +31,9 @@ export interface Gantry {
   /** `http://host:port` of each listener that is running. */
   dataUrl?: string;
   adminUrl?: string;
+  /** Prometheus metrics of this node; `metricsUrl` serves them (the admin port, on every role). */
+  metrics?: GantryMetrics;
+  metricsUrl?: string;
   /** The admin token created on this start (first start only); shown once. */
   bootstrapToken?: string;
   close(): Promise<void>;
@@ -86,6 +90,16 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
     if (notifier) closers.push(() => notifier.close());
 
     const gantry: Gantry = { settings, store, logger, close };
+    const metrics = new GantryMetrics({
+      nodeId: settings.nodeId,
+      role: settings.role,
+      version: GANTRY_VERSION,
+      dataPlane: () => gantry.dataPlane,
+      callLogging: () => gantry.callLogging,
+    });
+    closers.push(async () => metrics.close());
+    gantry.metrics = metrics;
+    const health = () => ({ status: 'ok', node: settings.nodeId, role: settings.role, ...(gantry.dataPlane ? { config_version: gantry.dataPlane.configVersion } : {}) });
 
     let sync: ConfigSync | undefined;
     if (serveData) {
@@ -125,7 +139,10 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         store,
         storeReady,
         notifier,
-        apply: (data) => dataPlane.applyConfig(data),
+        apply: (data) => {
+          dataPlane.applyConfig(data);
+          metrics.configApplied(data);
+        },
         pollMs: settings.configPollMs,
         snapshotFile: settings.snapshotFile,
         logger,
@@ -139,6 +156,21 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       logger.info({ url: gantry.dataUrl }, 'data plane listening');
     }
 
+    if (!serveControl) {
+      // No admin API on a data node: its admin port serves /metrics and /healthz only.
+      const listener = await listenMetrics({
+        host: settings.adminHost,
+        port: settings.adminPort,
+        metrics,
+        ...(settings.metricsToken ? { token: settings.metricsToken } : {}),
+        health,
+        onError: (err) => logger.error({ err }, 'metrics could not be rendered'),
+      });
+      closers.push(() => listener.close());
+      gantry.metricsUrl = `http://${urlHost(listener.host)}:${listener.port}/metrics`;
+      logger.info({ url: gantry.metricsUrl }, 'metrics listening');
+    }
+
     const startAdmin = async (): Promise<FastifyInstance> => {
       gantry.bootstrapToken = await bootstrap(store, opts.bootstrapToken);
       const admin = await createAdminApi({
@@ -147,6 +179,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         secretBox,
         catalog,
         onConfigChange: configChangeListener({ sync, notifier, store, logger }),
+        metrics: { render: () => metrics.render(), contentType: metrics.contentType, authorized: checkMetricsToken(settings.metricsToken), health },
         nodeInfo: {
           nodeId: settings.nodeId,
           version: GANTRY_VERSION,
@@ -163,6 +196,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       const port = typeof address === 'object' && address ? address.port : settings.adminPort;
       gantry.admin = admin;
       gantry.adminUrl = `http://${urlHost(settings.adminHost)}:${port}`;
+      gantry.metricsUrl = `${gantry.adminUrl}/metrics`;
       logger.info({ url: gantry.adminUrl }, 'admin API listening');
       return admin;
     };

@@ -38,6 +38,8 @@ export const SettingsFile = Type.Object(
     keep_alive_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
     shutdown_grace_ms: Type.Optional(Type.Integer({ minimum: 0 })),
     trust_proxy: Type.Optional(Type.Boolean()),
+    /** Bearer token GET /metrics requires; unset: /metrics is open (the admin port binds 127.0.0.1 by default). */
+    metrics_token: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{16,256}$', description: '16 to 256 visible ASCII characters' })),
     /** Checked by telemetry/settings.ts (its schema, its defaults). */
     call_logs: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
@@ -70,6 +72,8 @@ export interface Settings {
   keepAliveTimeoutMs: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
+  /** Required by GET /metrics as `Authorization: Bearer <token>` when set (docs/metrics.md). */
+  metricsToken?: string | undefined;
   /** The `call_logs` section, defaults applied (docs/call-logs.md). */
   callLogs: CallLogSettings;
 }
@@ -96,6 +100,7 @@ const ENV: Record<Exclude<keyof SettingsFile, 'call_logs'>, string> = {
   keep_alive_timeout_ms: 'GANTRY_KEEP_ALIVE_TIMEOUT_MS',
   shutdown_grace_ms: 'GANTRY_SHUTDOWN_GRACE_MS',
   trust_proxy: 'GANTRY_TRUST_PROXY',
+  metrics_token: 'GANTRY_METRICS_TOKEN',
 };
 
 export class SettingsError extends Error {
@@ -183,6 +188,7 @@ export function loadSettings(
     keepAliveTimeoutMs: s.keep_alive_timeout_ms ?? 65_000,
     shutdownGraceMs: s.shutdown_grace_ms ?? 10_000,
     trustProxy: s.trust_proxy ?? false,
+    metricsToken: s.metrics_token,
     callLogs: callLogSettings(s.call_logs, env),
   };
 }

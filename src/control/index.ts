@@ -1,3 +1,3 @@
-export { createAdminApi, API_PREFIX, type AdminApiOptions } from './server.js';
+export { createAdminApi, API_PREFIX, type AdminApiOptions, type AdminMetrics } from './server.js';
 export type { NodeInfo } from './context.js';
 export type { Principal } from './auth.js';

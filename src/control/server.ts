@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ModelCatalog } from '../ai/catalog/index.js';
+import { GantryError } from '../core/errors.js';
 import type { SecretBox } from '../core/secrets.js';
 import type { Store } from '../store/types.js';
 import { Authenticator } from './auth.js';
@@ -30,6 +31,17 @@ export interface AdminApiOptions {
   secretBox: SecretBox;
   /** The model catalog stored overrides apply to; defaults to the shipped one. */
   catalog?: ModelCatalog;
+  /** Serves `GET /metrics` (Prometheus) and `GET /healthz` outside the API prefix (docs/metrics.md). */
+  metrics?: AdminMetrics;
+}
+
+export interface AdminMetrics {
+  render(): Promise<string>;
+  readonly contentType: string;
+  /** Whether the request's Authorization header may read the metrics (the optional metrics token). */
+  authorized(authorization: string | undefined): boolean;
+  /** The body of `GET /healthz`. */
+  health(): Record<string, unknown>;
 }
 
 /** Client-supplied request ids are kept when they are short and plain; otherwise a fresh one. */
@@ -129,6 +141,16 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<FastifyInst
   });
 
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+
+  const metrics = opts.metrics;
+  if (metrics) {
+    // Not under the API prefix and not behind admin tokens: scrapers and probes hold none.
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!metrics.authorized(request.headers.authorization)) throw new GantryError('GANTRY_ERR_METRICS_UNAUTHENTICATED');
+      return reply.type(metrics.contentType).send(await metrics.render());
+    });
+    app.get('/healthz', { schema: { hide: true } }, async () => metrics.health());
+  }
 
   await app.register(
     async (api) => {

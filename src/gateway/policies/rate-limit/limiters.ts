@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { validationError } from '../../../core/errors.js';
-import { LocalRateLimiter, ownedClientOptions, RedisRateLimiter, type FailMode, type RateLimitAlgorithm, type RateLimiter } from '../../../ratelimit/index.js';
+import { LocalRateLimiter, ownedClientOptions, RedisRateLimiter, type FailMode, type RateLimitAlgorithm, type RateLimiter, type RateLimitStats } from '../../../ratelimit/index.js';
 
 export interface RateLimitRedisOptions {
   url: string;
@@ -78,6 +78,16 @@ export class RateLimiterRegistry {
 
   get size(): number {
     return this.#limiters.size;
+  }
+
+  /** Each live limiter's counters and the policy it belongs to (metrics read this at scrape time). */
+  stats(): Array<{ policyId: string; backend: 'local' | 'redis'; stats: RateLimitStats }> {
+    const out: Array<{ policyId: string; backend: 'local' | 'redis'; stats: RateLimitStats }> = [];
+    for (const [key, limiter] of this.#limiters) {
+      const end = key.indexOf('\0');
+      out.push({ policyId: end === -1 ? key : key.slice(0, end), backend: limiter instanceof LocalRateLimiter ? 'local' : 'redis', stats: limiter.stats() });
+    }
+    return out;
   }
 
   async closeAll(): Promise<void> {
