@@ -205,6 +205,18 @@ describe('Anthropic messages', () => {
     expect(whole.data.stop_reason).toBe('tool_use');
   });
 
+  it('the anthropic-beta header the provider receives is part of the key', async () => {
+    const gw = await start(cached());
+    const req = { ...ask(question('beta'), MODELS.anthropic), max_tokens: 50 };
+    const before = sent(fx.anthropic);
+    await anthropicClient(gw).messages.create(req);
+    const beta = await anthropicClient(gw).messages.create(req, { headers: { 'anthropic-beta': 'token-efficient-tools-2025-02-19' } }).withResponse();
+    expect(beta.response.headers.get('x-gantry-cache')).toBe('MISS');
+    const again = await anthropicClient(gw).messages.create(req).withResponse();
+    expect(again.response.headers.get('x-gantry-cache')).toBe('HIT');
+    expect(sent(fx.anthropic) - before).toBe(2);
+  });
+
   it('an OpenAI client of an Anthropic provider: the stored answer is the OpenAI one', async () => {
     const gw = await start(cached());
     const q = question('translated');
@@ -213,6 +225,33 @@ describe('Anthropic messages', () => {
     const whole = await openaiClient(gw).chat.completions.create(ask(q, MODELS.anthropic));
     expect(sent(fx.anthropic) - before).toBe(1);
     expect(whole.choices[0].message.content).toBe(streamed.text);
+  });
+});
+
+describe('other providers and response policies', () => {
+  it('a streamed Gemini answer (translated to OpenAI chunks) is served whole, and a Bedrock one too', async () => {
+    const gw = await start(cached());
+    for (const [model, fixture] of [[MODELS.gemini, fx.gemini], [MODELS.bedrock, fx.bedrock]] as const) {
+      const q = question(model);
+      const before = sent(fixture);
+      const streamed = await collectOpenai(await openaiClient(gw).chat.completions.create({ ...ask(q, model), stream: true }));
+      const whole = await openaiClient(gw).chat.completions.create(ask(q, model)).withResponse();
+      expect(whole.response.headers.get('x-gantry-cache'), model).toBe('HIT');
+      expect(whole.data.choices[0].message.content, model).toBe(streamed.text);
+      expect(sent(fixture) - before, model).toBe(1);
+    }
+  });
+
+  it('response-phase policies apply to hits like to any answer', async () => {
+    const config = cached();
+    config.data.policies.push({ id: 'pol_rh', team_id: TEAM, name: 'rh', type: 'response-headers', scope: 'service', target_id: 'svc_ai', config: { set: { 'X-Env': 'test' } }, enabled: true, priority: null, created_at: T, updated_at: T });
+    const gw = await start(config);
+    const q = question('response-policy');
+    await openaiClient(gw).chat.completions.create(ask(q));
+    const hit = await openaiClient(gw).chat.completions.create({ ...ask(q), stream: true }).withResponse();
+    expect(hit.response.headers.get('x-gantry-cache')).toBe('HIT');
+    expect(hit.response.headers.get('x-env')).toBe('test');
+    expect((await collectOpenai(hit.data)).text).toContain(q);
   });
 });
 

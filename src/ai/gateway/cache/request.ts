@@ -2,10 +2,11 @@
  * One request's use of the AI cache, once the body is parsed and the model resolved: its key, the
  * lookup (with coalescing of identical misses), and, when the call ends, the answer stored.
  *
- * The key is aiCacheKey over the normalized body (src/cache/ai-key.ts: never a header, so never the
+ * The key is aiCacheKey over the normalized body (src/cache/ai-key.ts: no header, so never the
  * caller's key), scoped by the policy, the service, who shares (the caller's team by default), the
- * service's default max_tokens and the targets the model resolved to: an alias pointed elsewhere, or
- * another team's view of a model name, never gets the old answer.
+ * service's default max_tokens and the targets the model resolved to (an alias pointed elsewhere, or
+ * another team's view of a model name, never gets the old answer) and, for Anthropic Messages, the
+ * `anthropic-version` / `anthropic-beta` values Gantry forwards to the provider.
  *
  * A streamed miss is stored too: the events the client received are kept (bounded) and, after the
  * response ended, folded into the non-stream answer (assemble.ts), so either kind of request can be
@@ -45,6 +46,10 @@ function modeOf(ctx: RequestContext, settings: AiCacheSettings): Mode {
     }
   }
   return 'use';
+}
+
+function headerText(v: string | string[] | undefined): string {
+  return v === undefined ? '' : Array.isArray(v) ? v.join(',') : v;
 }
 
 /** Requests whose answer a repeat must not get: log probabilities (a replayed stream has none), sampling when only deterministic ones are cached. */
@@ -96,7 +101,9 @@ export class AiCacheRequest {
     const kind = KIND[endpoint];
     const sharer = settings.share === 'team' ? `team:${ctx.consumer?.teamId ?? ''}` : 'service';
     const served = targets.map((t) => `${t.provider.id}/${t.model}`).sort().join(',');
-    const scope = `${settings.policyId}\0${ctx.service!.id}\0${sharer}\0${service.defaultMaxTokens}\0${served}`;
+    let scope = `${settings.policyId}\0${ctx.service!.id}\0${sharer}\0${service.defaultMaxTokens}\0${served}`;
+    // The two headers an Anthropic provider receives from the client choose the API's behaviour (beta features).
+    if (endpoint === 'messages') scope += `\0${headerText(ctx.headers['anthropic-version'])}\0${headerText(ctx.headers['anthropic-beta'])}`;
     return new AiCacheRequest(ctx, settings, kind, aiCacheKey(kind, body, scope), modeOf(ctx, settings), cacheable(endpoint, body, settings));
   }
 
