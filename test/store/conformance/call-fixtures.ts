@@ -40,6 +40,7 @@ export function callRecord(over: Partial<CallRecord> & { time?: number } = {}): 
     retries: 0,
     cache_status: null,
     rate_limit: null,
+    trace_id: null,
     ai: null,
     ...over,
   };

@@ -37,6 +37,7 @@ export function callLogTests(h: Harness): void {
         error_code: 'GANTRY_ERR_AI_PROVIDER_ERROR',
         cache_status: 'MISS',
         rate_limit: 'allowed',
+        trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
         retries: 1,
         ai: aiPart({ cost_usd: 0.000123, tokens_estimated: true }),
       });
