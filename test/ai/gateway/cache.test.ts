@@ -486,6 +486,19 @@ describe('coalescing', () => {
   });
 });
 
+describe('coalescing when the first call fails', () => {
+  it('the waiting requests are let go and ask the provider themselves', async () => {
+    const config = cached();
+    const gw = await start(config);
+    const q = `[scenario:error] ${question('coalesce-error')}`;
+    const before = sent(fx.openai);
+    const results = await Promise.allSettled([0, 1, 2].map(() => openaiClient(gw).chat.completions.create(ask(q))));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    // Each request made its own attempts (1 retry each): no answer was shared, none waited forever.
+    expect(sent(fx.openai) - before).toBe(6);
+  });
+});
+
 describe('stores', () => {
   it('a Redis that cannot be reached is a miss, never an error', async () => {
     const config = cached({ store: 'redis' });

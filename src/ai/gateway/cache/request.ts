@@ -104,7 +104,8 @@ export class AiCacheRequest {
     let scope = `${settings.policyId}\0${ctx.service!.id}\0${sharer}\0${service.defaultMaxTokens}\0${served}`;
     // The two headers an Anthropic provider receives from the client choose the API's behaviour (beta features).
     if (endpoint === 'messages') scope += `\0${headerText(ctx.headers['anthropic-version'])}\0${headerText(ctx.headers['anthropic-beta'])}`;
-    return new AiCacheRequest(ctx, settings, kind, aiCacheKey(kind, body, scope), modeOf(ctx, settings), cacheable(endpoint, body, settings));
+    // `ai:` keeps AI entries apart from REST ones in the stores both caches share.
+    return new AiCacheRequest(ctx, settings, kind, `ai:${aiCacheKey(kind, body, scope)}`, modeOf(ctx, settings), cacheable(endpoint, body, settings));
   }
 
   #mark(status: 'HIT' | 'MISS' | 'BYPASS'): void {
