@@ -41,6 +41,8 @@ describe('GET /metrics on a node', () => {
     expect(limited.status).toBe(201);
     const policy = await g.api('POST', '/policies', { name: 'two-per-minute', type: 'rate-limit', scope: 'route', target_id: limited.body.id, config: { limit: 2, per: 'minute', by: 'ip' } });
     expect(policy.status).toBe(201);
+    const cached = await g.api('POST', '/routes', { name: 'cached', service_id: svc.body.id, paths: ['/cached/*'], strip_prefix: true });
+    expect((await g.api('POST', '/policies', { name: 'cache', type: 'cache', scope: 'route', target_id: cached.body.id, config: { default_ttl_seconds: 60 } })).status).toBe(201);
 
     const oa = await g.api('POST', '/ai/providers', { name: 'oa', kind: 'openai-compatible', base_url: `${fx.url}/v1` });
     expect((await g.api('POST', `/ai/providers/${oa.body.id}/keys`, { name: 'good', secret: 'sk-fixture' })).status).toBe(201);
@@ -123,6 +125,31 @@ describe('GET /metrics on a node', () => {
     expect(m.value('gantry_rate_limiter_decisions_total', { ...limiter, decision: 'denied' })).toBe(1);
     expect(m.value('gantry_rate_limiter_decisions_total', { ...limiter, decision: 'degraded' })).toBe(0);
     expect(m.value('gantry_rate_limiter_keys', limiter)).toBe(1);
+  });
+
+  it('counts cache results per route and reads the cache store counters', async () => {
+    const before = await scrape(g.metricsUrl!);
+    const first = await fetch(`${g.dataUrl}/cached/doc`);
+    await first.arrayBuffer();
+    const second = await fetch(`${g.dataUrl}/cached/doc`);
+    await second.arrayBuffer();
+    expect(up.hits.get('/doc')).toBe(1);
+    const route = { team: 'default', service: 'svc', route: 'cached' };
+    let m!: Exposition;
+    await eventually(async () => {
+      m = await scrape(g.metricsUrl!);
+      return m.value('gantry_http_requests_total', route) >= 2;
+    });
+    expect(m.value('gantry_http_cache_results_total', { ...route, cache_status: 'MISS' })).toBe(1);
+    expect(m.value('gantry_http_cache_results_total', { ...route, cache_status: 'HIT' })).toBe(1);
+    const memory = { store: 'memory' };
+    expect(m.value('gantry_cache_sets_total', memory) - before.value('gantry_cache_sets_total', memory)).toBe(1);
+    expect(m.value('gantry_cache_hits_total', memory) - before.value('gantry_cache_hits_total', memory)).toBeGreaterThanOrEqual(1);
+    expect(m.value('gantry_cache_entries', memory)).toBe(1);
+    expect(m.value('gantry_cache_bytes', memory)).toBeGreaterThan(0);
+    // The miss fetched from the origin through the coalescer; nobody joined it.
+    expect(m.value('gantry_cache_coalesce_fetches_total') - before.value('gantry_cache_coalesce_fetches_total')).toBe(1);
+    expect(m.value('gantry_cache_coalesce_joined_total')).toBe(0);
   });
 
   it('reads upstream target health and the cache stores at scrape time', async () => {

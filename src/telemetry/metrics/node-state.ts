@@ -93,6 +93,21 @@ function cacheFamilies(src: NodeSources): Family[] {
     field('gantry_cache_deletes_total', 'Entries deleted from the cache store (purges, invalidation)', 'counter', 'deletes'),
     field('gantry_cache_evictions_total', 'Entries dropped to keep the memory store within its byte bound', 'counter', 'evictions'),
     field('gantry_cache_errors_total', 'Cache backend calls that failed or timed out (Redis)', 'counter', 'errors'),
+    ...coalesceFamilies(src),
+  ];
+}
+
+function coalesceFamilies(src: NodeSources): Family[] {
+  const field = (name: string, help: string, type: 'counter' | 'gauge', key: 'fetches' | 'joined' | 'timeouts' | 'inFlight') =>
+    new Family(name, help, type, (emit) => {
+      const stats = src.dataPlane()?.cacheStores.coalesceStats();
+      if (stats !== undefined) emit(stats[key], {});
+    });
+  return [
+    field('gantry_cache_coalesce_fetches_total', 'Origin fetches started on a cache miss (concurrent misses for one key share one)', 'counter', 'fetches'),
+    field('gantry_cache_coalesce_joined_total', "Cache misses that waited for another caller's origin fetch instead of making their own", 'counter', 'joined'),
+    field('gantry_cache_coalesce_timeouts_total', 'Callers that stopped waiting for a shared fetch after its maximum wait', 'counter', 'timeouts'),
+    field('gantry_cache_coalesce_inflight', 'Shared origin fetches in flight', 'gauge', 'inFlight'),
   ];
 }
 

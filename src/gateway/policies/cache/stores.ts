@@ -5,7 +5,7 @@
  * policies (REST and AI) pick one by name; purges go to both.
  */
 import { validationError } from '../../../core/errors.js';
-import { Coalescer } from '../../../cache/coalesce.js';
+import { Coalescer, type CoalesceStats } from '../../../cache/coalesce.js';
 import { MemoryCacheStore } from '../../../cache/memory-store.js';
 import { RedisCacheStore } from '../../../cache/redis-store.js';
 import type { CacheStats, CacheStore } from '../../../cache/types.js';
@@ -120,6 +120,19 @@ export class CacheStoreRegistry {
 
   stats(): Array<{ backend: CacheBackend; stats: CacheStats }> {
     return this.stores().map(({ backend, store }) => ({ backend, stats: store.stats() }));
+  }
+
+  /** Request coalescing across the node's coalescers (metrics). */
+  coalesceStats(): CoalesceStats {
+    const total: CoalesceStats = { fetches: 0, joined: 0, timeouts: 0, inFlight: 0 };
+    for (const c of this.#coalescers.values()) {
+      const s = c.stats();
+      total.fetches += s.fetches;
+      total.joined += s.joined;
+      total.timeouts += s.timeouts;
+      total.inFlight += s.inFlight;
+    }
+    return total;
   }
 
   async closeAll(): Promise<void> {
