@@ -1,7 +1,8 @@
 /**
  * The AI request path, entered after the request phases of a route on an `ai` service (instead of
- * the HTTP proxy): endpoint → body → checks → model resolution → limits → the call. Every failure
- * before the call starts is answered in the inbound protocol's error shape.
+ * the HTTP proxy): endpoint → body → checks → model resolution → the AI cache (when an ai-cache
+ * policy applies; a hit is answered there) → limits → the call. Every failure before the call starts
+ * is answered in the inbound protocol's error shape.
  */
 import { GantryError } from '../../core/errors.js';
 import type { RequestContext } from '../../gateway/context.js';
