@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { startCachePurging } from './cluster/cache-purger.js';
 import { ConfigSync, configChangeListener, createNotifier, reachStore, retryInBackground } from './cluster/index.js';
 import type { Settings } from './config/settings.js';
 import { redactUrl } from './config/settings.js';
@@ -133,6 +134,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         requestTimeoutMs: settings.requestTimeoutMs,
         keepAliveTimeoutMs: settings.keepAliveTimeoutMs,
         trustProxy: settings.trustProxy,
+        cacheMaxBytes: settings.cacheMaxBytes,
         ...(settings.redisUrl ? { rateLimitRedis: { url: settings.redisUrl, prefix: settings.redisPrefix } } : {}),
       });
       const s = await ConfigSync.start({
@@ -171,6 +173,17 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       logger.info({ url: gantry.metricsUrl }, 'metrics listening');
     }
 
+    // Cache purges reach every node's memory store (and the shared Redis store once).
+    const cachePurging = await startCachePurging({
+      redisUrl: settings.redisUrl,
+      redisPrefix: settings.redisPrefix,
+      databaseUrl: settings.databaseUrl,
+      dialect: store.dialect,
+      dataPlane: gantry.dataPlane,
+      logger,
+    });
+    closers.push(() => cachePurging.close());
+
     const startAdmin = async (): Promise<FastifyInstance> => {
       gantry.bootstrapToken = await bootstrap(store, opts.bootstrapToken);
       const admin = await createAdminApi({
@@ -179,6 +192,7 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         secretBox,
         catalog,
         onConfigChange: configChangeListener({ sync, notifier, store, logger }),
+        cachePurger: cachePurging.purger,
         metrics: { render: () => metrics.render(), contentType: metrics.contentType, authorized: checkMetricsToken(settings.metricsToken), health },
         nodeInfo: {
           nodeId: settings.nodeId,

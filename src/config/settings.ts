@@ -38,6 +38,8 @@ export const SettingsFile = Type.Object(
     keep_alive_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
     shutdown_grace_ms: Type.Optional(Type.Integer({ minimum: 0 })),
     trust_proxy: Type.Optional(Type.Boolean()),
+    /** Bound of the data plane's in-memory response cache (policies with store `memory`). */
+    cache_max_bytes: Type.Optional(Type.Integer({ minimum: 1_048_576, maximum: 1_099_511_627_776 })),
     /** Bearer token GET /metrics requires; unset: /metrics is open (the admin port binds 127.0.0.1 by default). */
     metrics_token: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{16,256}$', description: '16 to 256 visible ASCII characters' })),
     /** Checked by telemetry/settings.ts (its schema, its defaults). */
@@ -72,6 +74,8 @@ export interface Settings {
   keepAliveTimeoutMs: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
+  /** Bound of the in-memory response cache, in bytes. */
+  cacheMaxBytes: number;
   /** Required by GET /metrics as `Authorization: Bearer <token>` when set (docs/metrics.md). */
   metricsToken?: string | undefined;
   /** The `call_logs` section, defaults applied (docs/call-logs.md). */
@@ -100,6 +104,7 @@ const ENV: Record<Exclude<keyof SettingsFile, 'call_logs'>, string> = {
   keep_alive_timeout_ms: 'GANTRY_KEEP_ALIVE_TIMEOUT_MS',
   shutdown_grace_ms: 'GANTRY_SHUTDOWN_GRACE_MS',
   trust_proxy: 'GANTRY_TRUST_PROXY',
+  cache_max_bytes: 'GANTRY_CACHE_MAX_BYTES',
   metrics_token: 'GANTRY_METRICS_TOKEN',
 };
 
@@ -188,6 +193,7 @@ export function loadSettings(
     keepAliveTimeoutMs: s.keep_alive_timeout_ms ?? 65_000,
     shutdownGraceMs: s.shutdown_grace_ms ?? 10_000,
     trustProxy: s.trust_proxy ?? false,
+    cacheMaxBytes: s.cache_max_bytes ?? 256 * 1024 * 1024,
     metricsToken: s.metrics_token,
     callLogs: callLogSettings(s.call_logs, env),
   };

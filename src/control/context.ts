@@ -4,6 +4,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ModelCatalog } from '../ai/catalog/index.js';
+import type { CachePurgeService } from '../cluster/cache-purger.js';
 import { GantryError, validationError } from '../core/errors.js';
 import type { SecretBox } from '../core/secrets.js';
 import { validateConfig } from '../gateway/index.js';
@@ -28,6 +29,8 @@ export interface ControlContext {
   catalog: ModelCatalog;
   /** Awaited: when a change's response is sent, this node's data plane already serves it. */
   onConfigChange?: () => void | Promise<void>;
+  /** Purges cached responses on every node (POST /cache/purge); absent when the node has no cache to reach. */
+  cachePurger?: CachePurgeService;
 }
 
 /**

@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ModelCatalog } from '../ai/catalog/index.js';
 import { GantryError } from '../core/errors.js';
+import type { CachePurgeService } from '../cluster/cache-purger.js';
 import type { SecretBox } from '../core/secrets.js';
 import type { Store } from '../store/types.js';
 import { Authenticator } from './auth.js';
@@ -31,6 +32,8 @@ export interface AdminApiOptions {
   secretBox: SecretBox;
   /** The model catalog stored overrides apply to; defaults to the shipped one. */
   catalog?: ModelCatalog;
+  /** Purges cached responses on every node; without it POST /cache/purge answers 503. */
+  cachePurger?: CachePurgeService;
   /** Serves `GET /metrics` (Prometheus) and `GET /healthz` outside the API prefix (docs/metrics.md). */
   metrics?: AdminMetrics;
 }
@@ -69,6 +72,7 @@ const TAGS = [
   'calls',
   'analytics',
   'status',
+  'cache',
 ].map((name) => ({ name }));
 
 /**
@@ -110,6 +114,7 @@ export async function createAdminApi(opts: AdminApiOptions): Promise<FastifyInst
     secretBox: opts.secretBox,
     catalog: opts.catalog ?? ModelCatalog.shipped(),
     ...(opts.onConfigChange ? { onConfigChange: opts.onConfigChange } : {}),
+    ...(opts.cachePurger ? { cachePurger: opts.cachePurger } : {}),
   };
 
   app.decorateRequest('principal', null);

@@ -8,6 +8,7 @@ import { aiProviderRoutes } from './ai-providers/routes.js';
 import { aiUsageRoutes } from './ai-usage/routes.js';
 import { analyticsRoutes } from './analytics/routes.js';
 import { appRoutes } from './apps/routes.js';
+import { cacheRoutes } from './cache/routes.js';
 import { callRoutes } from './calls/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { policyRoutes } from './policies/routes.js';
@@ -37,4 +38,5 @@ export function registerResourceRoutes(api: FastifyInstance, ctx: ControlContext
   callRoutes(api, ctx);
   analyticsRoutes(api, ctx);
   statusRoutes(api, ctx);
+  cacheRoutes(api, ctx);
 }
