@@ -169,7 +169,7 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
       const r = await get('/d/swr');
       return r.text === 'v2' ? r : null;
     });
-    expect(fresh.headers['x-gantry-cache']).toBe('HIT');
+    expect(fresh!.headers["x-gantry-cache"]).toBe("HIT");
     expect(origin.hits('/d/swr')).toBe(2);
   });
 
@@ -263,7 +263,7 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
       const r = await get('/d/stream');
       return r.headers['x-gantry-cache'] === 'HIT' ? r : null;
     });
-    expect(hit.text).toBe('first;second');
+    expect(hit!.text).toBe("first;second");
   });
 
   it('streams but does not store a response larger than max_entry_bytes', async () => {
