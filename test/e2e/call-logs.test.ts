@@ -90,6 +90,8 @@ describe('call logging through a node', () => {
     routeId = route.body.id;
     const plain = await g.api('POST', '/routes', { name: 'plain', service_id: svcId, paths: ['/plain/*'], strip_prefix: true });
     plainRouteId = plain.body.id;
+    const tight = await g.api('POST', '/routes', { name: 'tight', service_id: svcId, paths: ['/tight/*'], strip_prefix: true });
+    expect((await g.api('POST', '/policies', { type: 'rate-limit', scope: 'route', target_id: tight.body.id, config: { limit: 1, per: 'hour', by: 'ip' } })).status).toBe(201);
     const app = await g.api('POST', '/apps', { name: 'web' });
     appId = app.body.id;
     apiKey = (await g.api('POST', `/apps/${appId}/keys`, { name: 'k' })).body.key;
@@ -129,6 +131,7 @@ describe('call logging through a node', () => {
     const aiRoute = await g.api('POST', '/routes', { name: 'llm', service_id: ai.body.id, paths: ['/v1/*'] });
     expect(aiRoute.status).toBe(201);
     expect((await g.api('POST', '/policies', { type: 'call-log', scope: 'service', target_id: ai.body.id, config: { capture_bodies: true, capture_headers: true } })).status).toBe(201);
+    expect((await g.api('POST', '/policies', { type: 'ai-cache', scope: 'service', target_id: ai.body.id, config: { share: 'service' } })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -199,6 +202,17 @@ describe('call logging through a node', () => {
     expect(b.truncated).toBe(false);
   });
 
+  it('records the rate-limit outcome: allowed, then limited', async () => {
+    expect((await fetch(`${g.dataUrl}/tight/a`, { headers: { 'x-request-id': 'rl-1' } })).status).toBe(200);
+    expect((await fetch(`${g.dataUrl}/tight/a`, { headers: { 'x-request-id': 'rl-2' } })).status).toBe(429);
+    const [allowed] = await waitForCalls('?request_id=rl-1', 1);
+    const [limited] = await waitForCalls('?request_id=rl-2', 1);
+    expect(allowed).toMatchObject({ rate_limit: 'allowed', status: 200 });
+    expect(limited).toMatchObject({ rate_limit: 'limited', status: 429, error_code: 'GANTRY_ERR_RATE_LIMITED', upstream_status: null });
+    const top = await g.api('GET', '/analytics/series?resolution=day&metrics=rate_limited');
+    expect(top.body.points.at(-1).values.rate_limited).toBe(1);
+  });
+
   it('starts a new trace when none or an invalid one comes in', async () => {
     for (const [id, header] of [
       ['trace-none', undefined],
@@ -257,6 +271,29 @@ describe('call logging through a node', () => {
     expect(detail.bodies.request_body).toContain('gpt-4o-mini');
     expect(detail.bodies.request_body).not.toContain('eve@example.com');
     expect(detail.bodies.response_body).toContain('data:');
+  });
+
+  it('records the cache status of calls on a route with a cache policy, and captures a hit as sent', async () => {
+    const ask = (id: string) =>
+      fetch(`${g.dataUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': id },
+        body: JSON.stringify({ model: 'oa/gpt-4o-mini', messages: [{ role: 'user', content: 'cache me' }] }),
+      }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const first = await ask('cache-1');
+    const second = await ask('cache-2');
+    expect(second).toEqual(first);
+    const [miss] = await waitForCalls('?request_id=cache-1', 1);
+    const [hit] = await waitForCalls('?request_id=cache-2', 1);
+    expect(miss.cache_status).toBe('MISS');
+    expect(hit.cache_status).toBe('HIT');
+    const hitDetail = (await g.api('GET', `/calls/${hit.id}`)).body;
+    expect(hitDetail.bodies.response_body).toContain('Hello from the fixture');
+
+    const ratio = await g.api('GET', '/analytics/series?resolution=day&metrics=cache_hits,cache_misses,cache_hit_ratio');
+    const day = ratio.body.points.at(-1).values;
+    expect(day.cache_hits).toBeGreaterThanOrEqual(1);
+    expect(day.cache_hit_ratio).toBeCloseTo(day.cache_hits / (day.cache_hits + day.cache_misses), 6);
   });
 
   it('filters, pages and scopes the query API', async () => {
