@@ -15,6 +15,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { DialectName, StoreRoot } from '../context.js';
+import { SqliteCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from '../sqlite-checkpointer.js';
 import type { Database } from '../schema.js';
 import { ROWS_PER_STATEMENT, insertSql, run } from './call-sql.js';
 
@@ -99,6 +100,7 @@ const STATEMENT_CACHE_MAX = 64;
 export class SqliteCallWriter {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly #checkpointer: SqliteCheckpointer;
 
   constructor(file: string) {
     this.#db = new BetterSqlite3(file);
@@ -106,6 +108,11 @@ export class SqliteCallWriter {
     this.#db.pragma('synchronous = NORMAL');
     // Index pages of a large call_logs stay in memory between batches.
     this.#db.pragma('cache_size = -65536');
+    // Checkpoints (and their fsyncs) run in a thread of their own; see sqlite-checkpointer.ts.
+    this.#db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
+    this.#checkpointer = new SqliteCheckpointer(file, () => {
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    });
   }
 
   #statement(op: BulkInsert): BetterSqlite3.Statement {
@@ -154,8 +161,9 @@ export class SqliteCallWriter {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#statements.clear();
+    await this.#checkpointer.close();
     this.#db.close();
   }
 }
@@ -188,5 +196,5 @@ export async function closeCallWriter(root: StoreRoot): Promise<void> {
   const writer = writers.get(root);
   if (writer === undefined) return;
   writers.delete(root);
-  (await writer)?.close();
+  await (await writer)?.close();
 }
