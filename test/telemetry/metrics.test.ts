@@ -2,10 +2,9 @@
  * The metrics building blocks and the metrics token: histogram buckets as Prometheus defines them
  * (cumulative, upper bound inclusive), the token setting, and the token on the admin API's /metrics.
  */
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { BucketLayout, Family, MsHistogram } from '../../src/telemetry/metrics/families.js';
+import { BucketLayout, Family, MsHistogram, renderFamilies } from '../../src/telemetry/metrics/families.js';
 import { checkMetricsToken } from '../../src/telemetry/metrics/index.js';
 import { startTestGantry, TEST_ADMIN_TOKEN, type TestGantry } from '../helpers/gantry.js';
 import { parseExposition } from '../helpers/prometheus.js';
@@ -13,12 +12,12 @@ import { parseExposition } from '../helpers/prometheus.js';
 const TOKEN = 'scrape-' + 'k'.repeat(30);
 
 describe('metric families', () => {
-  it('renders a millisecond histogram in seconds, with cumulative buckets whose bound is inclusive', async () => {
+  it('renders a millisecond histogram in seconds, with cumulative buckets whose bound is inclusive', () => {
     const h = new MsHistogram(new BucketLayout([0.005, 0.1]));
     for (const ms of [1, 5, 5.0001, 100, 250]) h.observe(ms);
-    const registry = new Registry();
-    registry.registerMetric(new Family('t_seconds', 'test', 'histogram', (emit) => h.emit(emit, { route: 'r "1"' })).asMetric());
-    const m = parseExposition(await registry.metrics());
+    const text = renderFamilies([new Family('t_seconds', 'a\\b\nc', 'histogram', (emit) => h.emit(emit, { route: 'r "1"\n\\' }))]);
+    expect(text.split('\n')[0]).toBe('# HELP t_seconds a\\\\b\\nc');
+    const m = parseExposition(text);
     expect(m.types.get('t_seconds')).toBe('histogram');
     expect(m.find('t_seconds_bucket').map((s) => [s.labels.le, s.value])).toEqual([
       ['0.005', 2],
@@ -28,7 +27,7 @@ describe('metric families', () => {
     expect(m.value('t_seconds_count')).toBe(5);
     expect(m.value('t_seconds_sum')).toBeCloseTo(0.3610001, 9);
     // Label values are escaped on the way out and read back intact.
-    expect(m.find('t_seconds_count')[0]!.labels.route).toBe('r "1"');
+    expect(m.find('t_seconds_count')[0]!.labels.route).toBe('r "1"\n\\');
   });
 });
 

@@ -1,33 +1,45 @@
 /**
- * The two building blocks of Gantry's metrics: a metric family whose samples are produced at scrape
- * time, and a histogram that is plain numbers. prom-client's own Counter and Histogram hash their
- * label values on every `inc`/`observe`; the call subscribers run once per request, so they keep
- * their counts in objects cached per route and hand them to prom-client's registry (which formats
- * the exposition text) only when Prometheus scrapes.
+ * The building blocks of Gantry's metrics: a metric family whose samples are produced at scrape
+ * time, a histogram that is plain numbers, and the text format. prom-client's own Counter and
+ * Histogram hash their label values on every `inc`/`observe`, and its formatter costs tens of
+ * milliseconds per scrape with a few thousand series (bench/metrics.ts): the call subscribers keep
+ * their counts in objects cached per route, and families render themselves. prom-client still
+ * provides the process metrics.
  */
-import type { Metric } from 'prom-client';
 
 export type Labels = Readonly<Record<string, string>>;
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
-/** Adds one sample to the family being collected; `suffix` names `_bucket`, `_sum`, `_count` samples. */
+/** Adds one sample to the family being rendered; `suffix` names `_bucket`, `_sum`, `_count` samples. */
 export type Emit = (value: number, labels: Labels, suffix?: string) => void;
 
-interface Sample {
-  value: number;
-  labels: Labels;
-  metricName?: string;
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const LABEL_ESCAPES = /[\\"\n]/;
+
+function labelValue(v: string): string {
+  return LABEL_ESCAPES.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
+}
+
+function formatLabels(labels: Labels): string {
+  let out = '';
+  for (const key in labels) out += (out === '' ? '{' : ',') + key + '="' + labelValue(labels[key]!) + '"';
+  return out === '' ? '' : out + '}';
+}
+
+function formatValue(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  return v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN';
 }
 
 /**
- * One metric family (`# HELP`/`# TYPE` and its samples). `collect` runs on every scrape and emits the
- * current values; the family itself holds no state.
+ * One metric family (`# HELP`/`# TYPE` and its samples) in the Prometheus text format 0.0.4.
+ * `collect` runs on every scrape and emits the current values; the family holds no state.
  */
 export class Family {
   readonly name: string;
   readonly help: string;
   readonly type: MetricKind;
-  readonly aggregator = 'sum';
   readonly #collect: (emit: Emit) => void;
 
   constructor(name: string, help: string, type: MetricKind, collect: (emit: Emit) => void) {
@@ -37,23 +49,25 @@ export class Family {
     this.#collect = collect;
   }
 
-  /** What prom-client's Registry reads when it renders the exposition text. */
-  get(): { name: string; help: string; type: MetricKind; aggregator: string; values: Sample[] } {
-    const values: Sample[] = [];
+  /** Emits the current samples. */
+  collect(emit: Emit): void {
+    this.#collect(emit);
+  }
+
+  render(): string {
     const name = this.name;
+    let out = `# HELP ${name} ${this.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${this.type}\n`;
     this.#collect((value, labels, suffix) => {
-      values.push(suffix === undefined ? { value, labels } : { value, labels, metricName: name + suffix });
+      out += (suffix === undefined ? name : name + suffix) + formatLabels(labels) + ' ' + formatValue(value) + '\n';
     });
-    return { name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return out;
   }
+}
 
-  /** Registry.resetMetrics() calls this; a family has nothing of its own to reset. */
-  reset(): void {}
-
-  /** The registry's type names only prom-client's classes; it reads nothing but `get`, `name`, `type`. */
-  asMetric(): Metric {
-    return this as unknown as Metric;
-  }
+export function renderFamilies(families: readonly Family[]): string {
+  let out = '';
+  for (const f of families) out += f.render();
+  return out;
 }
 
 /** Request latency buckets, in seconds (Prometheus' unit). */

@@ -13,6 +13,7 @@ import type { ConfigData } from '../../core/model.js';
 import { CALL_CHANNEL } from '../../gateway/events.js';
 import { AiMetrics } from './ai-metrics.js';
 import { CallMetrics } from './call-metrics.js';
+import { CONTENT_TYPE, renderFamilies, type Family } from './families.js';
 import { ConfigNames } from './names.js';
 import { nodeStateFamilies, type ConfigClock, type NodeSources } from './node-state.js';
 
@@ -31,7 +32,8 @@ function processMetrics(): Registry {
 }
 
 export class GantryMetrics {
-  readonly registry = new Registry();
+  readonly contentType = CONTENT_TYPE;
+  readonly #families: Family[];
   readonly #names = new ConfigNames();
   readonly #clock: ConfigClock = { appliedAt: 0 };
   readonly #calls = new CallMetrics(this.#names);
@@ -39,9 +41,7 @@ export class GantryMetrics {
   #subscribed = false;
 
   constructor(sources: NodeSources) {
-    for (const family of [...this.#calls.families(), ...this.#ai.families(), ...nodeStateFamilies(sources, this.#names, this.#clock)]) {
-      this.registry.registerMetric(family.asMetric());
-    }
+    this.#families = [...this.#calls.families(), ...this.#ai.families(), ...nodeStateFamilies(sources, this.#names, this.#clock)];
     processMetrics();
     diagnostics_channel.subscribe(CALL_CHANNEL, this.#calls.onCall);
     diagnostics_channel.subscribe(AI_CALL_CHANNEL, this.#ai.onAiCall);
@@ -54,14 +54,9 @@ export class GantryMetrics {
     this.#clock.appliedAt = Date.now();
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
   /** The exposition text (Prometheus text format 0.0.4). */
   async render(): Promise<string> {
-    const [own, proc] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
-    return own + '\n' + proc;
+    return renderFamilies(this.#families) + (await processMetrics().metrics());
   }
 
   close(): void {
