@@ -10,12 +10,25 @@ export const TimeParam = (description: string) =>
     description: `${description} RFC 3339 (\`2026-12-04T10:00:00Z\`) or epoch milliseconds.`,
   });
 
-/** Epoch ms of a validated time parameter; a date that does not exist (02-30) is refused. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function notATime(field: string): never {
+  throw validationError(`Query parameter '${field}' is not a time`, [
+    { path: `/${field}`, message: 'must be an RFC 3339 date-time (UTC when it has no offset) or epoch milliseconds' },
+  ]);
+}
+
+/** Epoch ms of a validated time parameter. No offset means UTC; a day that does not exist (02-30) is refused. */
 export function parseTime(value: string, field: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) {
-    throw validationError(`Query parameter '${field}' is not a time`, [{ path: `/${field}`, message: 'must be an RFC 3339 date-time or epoch milliseconds' }]);
-  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const m = DATE_TIME.exec(value);
+  if (m === null) notATime(field);
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = 'Z'] = m;
+  const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  if (new Date(day).toISOString().slice(0, 10) !== `${y}-${mo}-${d}` || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) notATime(field);
+  const offset = zone.length > 1 ? zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${offset}`);
+  if (!Number.isFinite(ms)) notATime(field);
   return ms;
 }
 
