@@ -114,6 +114,21 @@ describe('call logs across a restart', { timeout: 60_000 }, () => {
     }
   });
 
+  it('records nothing when call logging is off (GANTRY_CALL_LOGS=off)', async () => {
+    const g = await startTestGantry({ callLogs: parseCallLogSettings({ enabled: false }) });
+    try {
+      expect(g.callLogging).toBeUndefined();
+      await configure(g.api);
+      const res = await fetch(`${g.dataUrl}/r/x`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      await g.close();
+      expect(await storedRequestIds(g.settings.databaseUrl)).toEqual([]);
+    } finally {
+      await g.stop();
+    }
+  });
+
   it('writes every accepted record when `gantry start` gets SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gantry-sigterm-'));
     try {
