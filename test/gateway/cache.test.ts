@@ -6,10 +6,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigData } from '../../src/core/model.js';
+import { DataPlane, validatePolicyConfig } from '../../src/gateway/index.js';
+import { AiConfig, API_KEY as AI_KEY, newBox, startAi } from '../ai/gateway/helpers.js';
 import { deferred, startOrigin, type Origin } from '../fixtures/cache-origin.js';
+import { closedPort } from '../fixtures/upstream.js';
 import { config } from '../fixtures/config.js';
 import { deleteByPrefix, describeRedis, uniquePrefix } from '../helpers/redis.js';
-import { expectGantryError, send, startGateway, waitFor, type Gateway, type Reply } from './helpers.js';
+import { expectGantryError, recordingLogger, send, startGateway, waitFor, type Gateway, type Reply } from './helpers.js';
 
 type Backend = 'memory' | 'redis';
 
@@ -332,6 +335,54 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
 
 describe('cache policy (memory store)', () => {
   cacheBehaviour('memory');
+});
+
+describe('cache policy around its store and service', () => {
+  it('treats an unreachable Redis as a miss, never an error, and reports it on purge', async () => {
+    const origin = await startOrigin();
+    const gw = await startGateway(cacheConfig(origin, 'redis'), { rateLimitRedis: { url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'unreachable' } });
+    try {
+      origin.on('/d/x', (_r, n) => ({ headers: { 'cache-control': 'max-age=60' }, body: `x${n}` }));
+      for (const expected of ['x1', 'x2']) {
+        const r = await send(`${gw.url}/d/x`);
+        expect([r.status, r.headers['x-gantry-cache'], r.text]).toEqual([200, 'MISS', expected]);
+      }
+      await expect(gw.plane.purgeCache(['route:rt_d'], { redis: true })).rejects.toThrow();
+      expect(gw.logger.errors).toEqual([]);
+    } finally {
+      await gw.close();
+      await origin.close();
+    }
+  });
+
+  it('refuses store redis on a node without Redis, and bad options, with a validation error', () => {
+    const origin = { url: 'http://127.0.0.1:9' } as Origin;
+    const plane = new DataPlane({ logger: recordingLogger() });
+    try {
+      expect(() => plane.applyConfig(cacheConfig(origin, 'redis'))).toThrow(/GANTRY_REDIS_URL/);
+    } finally {
+      void plane.close();
+    }
+    expect(() => validatePolicyConfig('cache', { store: 'disk' })).toThrow(/store/);
+    expect(() => validatePolicyConfig('cache', { methods: ['POST'] })).toThrow(/methods/);
+    expect(() => validatePolicyConfig('cache', { key: { headers: ['bad header'] } })).toThrow(/headers/);
+    expect(validatePolicyConfig('cache', {})).toMatchObject({ store: 'memory', surrogate_key_header: 'Surrogate-Key', key: { query: 'all', host: true } });
+  });
+
+  it('does nothing on routes of AI services (the ai-cache policy caches those)', async () => {
+    const cfg = new AiConfig(newBox());
+    cfg.data.policies.push({ ...cfg.data.policies[0]!, id: 'pol_cache', name: 'cache', type: 'cache', config: {} });
+    const gw = await startAi(cfg);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await send(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${AI_KEY}` } });
+        expect(r.status).toBe(200);
+        expect(r.headers['x-gantry-cache']).toBeUndefined();
+      }
+    } finally {
+      await gw.close();
+    }
+  });
 });
 
 describeRedis('cache policy (Redis store)', (url) => {
