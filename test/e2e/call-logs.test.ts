@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenaiFixture, type ProviderFixture } from '../fixtures/providers/openai.js';
 import { startTestGantry, type TestGantry } from '../helpers/gantry.js';
+import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 
 interface Echo {
   url: string;
@@ -55,7 +56,23 @@ async function asToken(g: TestGantry, token: string, path: string): Promise<{ st
   return { status: res.status, body: await res.json() };
 }
 
-describe('call logging through a node', () => {
+interface Database {
+  url?: string;
+  drop(): Promise<void>;
+}
+
+const pgUrl = postgresTestUrl();
+const databases: Array<[string, (() => Promise<Database>) | null]> = [
+  ['SQLite', async () => ({ drop: async () => {} })],
+  ['PostgreSQL', pgUrl ? () => createTempDatabase(pgUrl) : null],
+];
+
+describe.each(databases)('call logging through a node (%s)', (_name, database) => {
+  if (database === null) {
+    it.skip('needs GANTRY_TEST_POSTGRES_URL', () => {});
+    return;
+  }
+  let db: Database;
   let g: TestGantry;
   let echo: Echo;
   let fx: ProviderFixture;
@@ -80,7 +97,8 @@ describe('call logging through a node', () => {
     });
 
   beforeAll(async () => {
-    g = await startTestGantry();
+    db = await database();
+    g = await startTestGantry(db.url ? { databaseUrl: db.url } : {});
     echo = await echoUpstream();
     fx = await startOpenaiFixture();
     const ups = await g.api('POST', '/upstreams', { name: 'echo', targets: [{ url: echo.url }] });
@@ -136,6 +154,7 @@ describe('call logging through a node', () => {
 
   afterAll(async () => {
     await g?.stop();
+    await db?.drop();
     echo?.server.close();
     await fx?.close();
   });
