@@ -5,7 +5,7 @@
  * when GANTRY_TEST_POSTGRES_URL is set.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,42 @@ describe('call logs across a restart', { timeout: 60_000 }, () => {
       await restartLosesNothing(db.url);
     } finally {
       await db.drop();
+    }
+  });
+
+  it('exports the same records to a JSON-lines file and a webhook, flushed on close', async () => {
+    const batches: unknown[][] = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        expect(req.headers.authorization).toBe('Bearer hook-secret');
+        batches.push(JSON.parse(body) as unknown[]);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const dir = mkdtempSync(join(tmpdir(), 'gantry-sinks-'));
+    const file = join(dir, 'calls.jsonl');
+    const callLogs = parseCallLogSettings({
+      ...NO_TIMER,
+      file: { path: file },
+      webhook: { url: `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/ingest`, headers: { authorization: 'Bearer hook-secret' } },
+    });
+    const g = await startTestGantry({ callLogs });
+    try {
+      await configure(g.api);
+      const sent = await traffic(g.dataUrl, 'sink');
+      await g.close();
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { request_id: string; trace_id: string });
+      expect(lines.map((r) => r.request_id).sort()).toEqual([...sent].sort());
+      expect(lines.every((r) => /^[0-9a-f]{32}$/.test(r.trace_id))).toBe(true);
+      expect((batches.flat() as { request_id: string }[]).map((r) => r.request_id).sort()).toEqual([...sent].sort());
+      expect(await storedRequestIds(g.settings.databaseUrl)).toEqual([...sent].sort());
+    } finally {
+      await g.stop();
+      hook.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
