@@ -263,6 +263,34 @@ describe.each(databases)('call logging through a node (%s)', (_name, database) =
     expect(bigDetail.bodies.truncated).toBe(true);
     expect(bigDetail.bodies.response_body.length).toBeLessThanOrEqual(2048);
 
+    // Request bodies, framed by length and chunked: the upstream gets every byte, the log keeps the cap.
+    const payload = 'y'.repeat(300_000);
+    const sized = await fetch(`${g.dataUrl}/shop/upload`, {
+      method: 'POST',
+      body: payload,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'text/plain', 'x-request-id': 'up-sized' },
+    });
+    expect(((await sized.json()) as { received: number }).received).toBe(300_000);
+    const chunked = await fetch(`${g.dataUrl}/shop/upload`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 30; i++) c.enqueue(new TextEncoder().encode('z'.repeat(10_000)));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'text/plain', 'x-request-id': 'up-chunked' },
+    } as RequestInit);
+    expect(((await chunked.json()) as { received: number }).received).toBe(300_000);
+    for (const id of ['up-sized', 'up-chunked']) {
+      const [up] = await waitForCalls(`?request_id=${id}`, 1);
+      const d = (await g.api('GET', `/calls/${up.id}`)).body;
+      expect(d.bytes_in, id).toBe(300_000);
+      expect(d.bodies.truncated, id).toBe(true);
+      expect(d.bodies.request_body, id).toMatch(/^[yz]{2048}$/);
+    }
+
     const [anon] = await waitForCalls('?request_id=anon-1', 1);
     expect(anon).toMatchObject({ status: 401, error_code: 'GANTRY_ERR_UNAUTHORIZED', app_id: null });
     const anonDetail = (await g.api('GET', `/calls/${anon.id}`)).body;
