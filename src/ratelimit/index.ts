@@ -2,6 +2,6 @@ export { compileLimit, type CompiledLimit } from './algorithms.js';
 export { rateLimitedError, rateLimitUnavailableError } from './errors.js';
 export { rateLimitHeaders, sfString, type RateLimitHeaderOptions } from './headers.js';
 export { LocalRateLimiter, type LocalRateLimiterOptions } from './local.js';
-export { RedisRateLimiter, type RedisRateLimiterOptions } from './redis.js';
+export { limiterClientOptions, RedisRateLimiter, type RedisRateLimiterOptions } from './redis.js';
 export { ownedClientOptions, RedisScript, RedisTimeoutError, withTimeout } from './redis-script.js';
 export type { Decision, FailMode, RateLimit, RateLimitAlgorithm, RateLimiter, RateLimitStats } from './types.js';

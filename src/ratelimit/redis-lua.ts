@@ -35,28 +35,58 @@ return {1, math.floor((now + capacity - tat) / interval), tat - now, 0, now}
 
 /**
  * KEYS[1]: the log, a sorted set (score: admission µs, member: "<seq>:<cost>").
- * KEYS[2]: a hash {sum: cost in the window, seq: member counter}.
+ * KEYS[2]: a hash {sum: cost in the window, seq: member counter, last: newest admission µs,
+ *          weighted: present once an entry of cost > 1 was logged}.
  * ARGV: limit, period µs, cost, now µs or ''.
+ *
+ * Kept to a few Redis calls per hit (this script is most of what a Redis limit costs Redis): the
+ * newest admission comes from the hash, not a ZRANGE; and while every logged entry costs 1 (what the
+ * rate-limit policy sends) the expired entries are counted by ZREMRANGEBYSCORE alone, without
+ * reading them back to add up their costs.
  */
 export const SLIDING_LUA = `${NOW}
 local limit = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local cutoff = string.format('%.0f', now - period)
-local sum = tonumber(redis.call('HGET', KEYS[2], 'sum') or '0')
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
-if #expired > 0 then
-  for i = 1, #expired do sum = sum - tonumber(string.match(expired[i], ':(%d+)$')) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+local h = redis.call('HMGET', KEYS[2], 'sum', 'seq', 'last', 'weighted')
+local sum = tonumber(h[1] or '0')
+local seq = tonumber(h[2] or '0')
+local last = tonumber(h[3] or '0')
+local weighted = h[4] ~= false
+if sum > 0 and h[3] == false then
+  -- written by an earlier version of this script: no 'last', and costs may be above 1
+  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if #newest > 0 then last = tonumber(newest[2]) end
+  weighted = true
+end
+local changed = false
+if weighted then
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+  if #expired > 0 then
+    for i = 1, #expired do sum = sum - tonumber(string.match(expired[i], ':(%d+)$')) end
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+    changed = true
+  end
+elseif sum > 0 then
+  -- every entry costs 1: the number removed is the cost that left the window
+  local removed = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff)
+  if removed > 0 then
+    sum = sum - removed
+    changed = true
+  end
 end
 local allowed = 0
 local retry = 0
 if sum + cost <= limit then
   allowed = 1
   if cost > 0 then
-    local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-    redis.call('ZADD', KEYS[1], string.format('%.0f', now), seq .. ':' .. cost)
+    seq = seq + 1
+    redis.call('ZADD', KEYS[1], string.format('%.0f', now), string.format('%d:%d', seq, cost))
     sum = sum + cost
+    if now > last then last = now end
+    if cost > 1 then weighted = true end
+    changed = true
   end
 else
   local need = sum + cost - limit
@@ -71,16 +101,19 @@ else
   end
 end
 local reset = 0
-local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if #newest > 0 then reset = tonumber(newest[2]) + period - now end
+if sum > 0 then reset = last + period - now end
 if allowed == 0 and retry == 0 then retry = reset end
-if sum > 0 then
-  redis.call('HSET', KEYS[2], 'sum', sum)
+if sum <= 0 then
+  if h[1] then redis.call('DEL', KEYS[1], KEYS[2]) end
+elseif changed then
+  if weighted then
+    redis.call('HSET', KEYS[2], 'sum', sum, 'seq', seq, 'last', string.format('%.0f', last), 'weighted', 1)
+  else
+    redis.call('HSET', KEYS[2], 'sum', sum, 'seq', seq, 'last', string.format('%.0f', last))
+  end
   local ttl = math.ceil(reset / 1000)
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
-else
-  redis.call('DEL', KEYS[1], KEYS[2])
 end
 return {allowed, limit - sum, reset, retry, now}
 `;

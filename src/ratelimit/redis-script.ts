@@ -37,17 +37,31 @@ export class RedisTimeoutError extends Error {
   }
 }
 
-/** `promise`, or a RedisTimeoutError after `ms`. The timer never keeps the process alive. */
+/**
+ * `promise`, or a RedisTimeoutError after `ms`. The timer never keeps the process alive.
+ *
+ * When the timer fires, the verdict waits for the rest of that event-loop turn (setImmediate runs
+ * after the poll phase): a reply that already reached the socket while the loop was busy, and
+ * only waits to be read, still counts. Otherwise a process under load, whose loop lags by more than
+ * `ms`, would time out answers Redis gave in time (timers run before I/O in each turn).
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisTimeoutError(ms)), ms);
+    let settled = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (!settled) reject(new RedisTimeoutError(ms));
+      }).unref();
+    }, ms);
     timer.unref();
     promise.then(
       (value) => {
+        settled = true;
         clearTimeout(timer);
         resolve(value);
       },
       (err: unknown) => {
+        settled = true;
         clearTimeout(timer);
         reject(err);
       },

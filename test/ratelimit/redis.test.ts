@@ -22,6 +22,24 @@ describeRedis('RedisRateLimiter on the shared Redis', (url) => {
     return limiter;
   });
 
+  it('sliding window: reads state an earlier version of its script wrote (no newest time kept, costs above 1)', async () => {
+    const limiter = new RedisRateLimiter({ redis: url, failMode: 'closed', algorithm: 'sliding-window', keyPrefix: prefix, timeoutMs: 5000 });
+    await ready(limiter.redis);
+    const T = 1_700_000_000_000;
+    const base = `${prefix}w:{legacy}`;
+    // The earlier script's layout: log members "<seq>:<cost>" scored in µs, and a hash of sum and seq.
+    await admin.zadd(`${base}:log`, (T - 500) * 1000, '1:2', (T - 100) * 1000, '2:1');
+    await admin.hset(`${base}:n`, 'sum', 3, 'seq', 2);
+    const limit: RateLimit = { limit: 4, periodMs: 1000 };
+    expect(await limiter.hit('legacy', limit, 1, T)).toMatchObject({ allowed: true, remaining: 0, resetMs: 1000 });
+    expect(await limiter.hit('legacy', limit, 1, T)).toMatchObject({ allowed: false, retryAfterMs: 500 });
+    // The cost-2 entry leaves the window at T + 500: two units free, and only two.
+    expect(await limiter.hit('legacy', limit, 1, T + 500)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.hit('legacy', limit, 1, T + 500)).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await limiter.hit('legacy', limit, 1, T + 500)).allowed).toBe(false);
+    limiter.close();
+  });
+
   describe.each(['gcra', 'sliding-window'] as const)('%s', (algorithm: RateLimitAlgorithm) => {
     it('admits no more than the bound across four clients hitting one key concurrently, by Redis time', async () => {
       const limit: RateLimit = { limit: 20, periodMs: 400, burst: 5 };

@@ -8,7 +8,7 @@
  */
 import { Redis } from 'ioredis';
 import { validationError } from '../../../core/errors.js';
-import { LocalRateLimiter, ownedClientOptions, RedisRateLimiter, type FailMode, type RateLimitAlgorithm, type RateLimiter, type RateLimitStats } from '../../../ratelimit/index.js';
+import { limiterClientOptions, LocalRateLimiter, RedisRateLimiter, type FailMode, type RateLimitAlgorithm, type RateLimiter, type RateLimitStats } from '../../../ratelimit/index.js';
 
 export interface RateLimitRedisOptions {
   url: string;
@@ -55,7 +55,7 @@ export class RateLimiterRegistry {
       ]);
     }
     if (this.#redis === null) {
-      this.#redis = new Redis(opts.url, ownedClientOptions());
+      this.#redis = new Redis(opts.url, limiterClientOptions());
       // Errors repeat while Redis is down; each hit already reports through its fail mode.
       this.#redis.on('error', () => {});
     }
