@@ -3,7 +3,7 @@
  * autocannon, medians over interleaved rounds, a table of ratios, results saved as JSON.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,17 +241,18 @@ export type AdminCall = (method: string, path: string, body?: unknown) => Promis
 
 /**
  * Starts a Gantry node from dist/ (`npm run build` first) on free loopback ports with its own SQLite
- * database, and returns its data-plane URL and an admin API caller.
+ * database, and returns its data-plane URL, an admin API caller and its pid. `env` adds settings (e.g.
+ * GANTRY_REDIS_URL / GANTRY_REDIS_PREFIX for Redis-backed policies).
  */
-export async function startGantryNode(): Promise<{ url: string; admin: AdminCall }> {
+export async function startGantryNode(env: NodeJS.ProcessEnv = {}): Promise<{ url: string; admin: AdminCall; pid: number }> {
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
-  spawnProcess(
+  const child = spawnProcess(
     process.execPath,
     [join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
-    { GANTRY_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
+    { ...env, GANTRY_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
   );
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   await waitFor(`${adminUrl}/api/v1/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
@@ -265,5 +266,24 @@ export async function startGantryNode(): Promise<{ url: string; admin: AdminCall
     if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { url: `http://127.0.0.1:${port}`, admin };
+  return { url: `http://127.0.0.1:${port}`, admin, pid: child.pid! };
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere.
+ * Sampled around a load run it gives CPU per request: steadier than throughput on a shared machine.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
