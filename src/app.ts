@@ -18,7 +18,7 @@ import { DataPlane } from './gateway/index.js';
 import { createStore } from './store/index.js';
 import { createCallLogging, parseCallLogSettings, type CallLogging } from './telemetry/index.js';
 import type { Store } from './store/types.js';
-import { checkMetricsToken, GantryMetrics, listenMetrics } from './telemetry/metrics/index.js';
+import { checkMetricsToken, GantryMetrics, listenMetrics, type MetricsListener } from './telemetry/metrics/index.js';
 import { GANTRY_VERSION } from './version.js';
 
 export interface Gantry {
@@ -158,8 +158,8 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       logger.info({ url: gantry.dataUrl }, 'data plane listening');
     }
 
-    if (!serveControl) {
-      // No admin API on a data node: its admin port serves /metrics and /healthz only.
+    // The admin port without the admin API: /metrics and /healthz only.
+    const listenMetricsOnly = async (): Promise<MetricsListener> => {
       const listener = await listenMetrics({
         host: settings.adminHost,
         port: settings.adminPort,
@@ -168,9 +168,13 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
         health,
         onError: (err) => logger.error({ err }, 'metrics could not be rendered'),
       });
-      closers.push(() => listener.close());
       gantry.metricsUrl = `http://${urlHost(listener.host)}:${listener.port}/metrics`;
       logger.info({ url: gantry.metricsUrl }, 'metrics listening');
+      return listener;
+    };
+    if (!serveControl) {
+      const listener = await listenMetricsOnly();
+      closers.push(() => listener.close());
     }
 
     // Cache purges reach every node's memory store (and the shared Redis store once).
@@ -219,18 +223,22 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       closers.push(() => admin.close());
     } else if (serveControl) {
       // Role `all` with the store down: the data plane serves its snapshot; the admin API listens
-      // once the store is back (until then its port refuses connections).
+      // once the store is back (until then its port serves /metrics and /healthz only).
       let admin: FastifyInstance | undefined;
+      let interim: MetricsListener | undefined = await listenMetricsOnly();
       const retry = retryInBackground(
         'admin API start',
         async () => {
           await reachStore(store);
+          await interim?.close();
+          interim = undefined;
           admin = await startAdmin();
         },
         { logger },
       );
       closers.push(async () => {
         await retry.stop();
+        await interim?.close();
         await admin?.close();
       });
     }
