@@ -393,6 +393,12 @@ describe.each(databases)('call logging through a node (%s)', (_name, database) =
       expect(r.body.error.code, q).toBe('GANTRY_ERR_VALIDATION');
       expect(r.body.error.message.length, q).toBeGreaterThan(5);
     }
+    // call-log options are checked when the policy is saved.
+    for (const config of [{ redact: { patterns: ['(unclosed'] } }, { max_body_bytes: 10_000_000 }, { redact: { json_paths: ['not-a-path'] } }, { capture: true }]) {
+      const r = await g.api('POST', '/policies', { type: 'call-log', scope: 'route', target_id: plainRouteId, config });
+      expect(r.status, JSON.stringify(config)).toBe(400);
+      expect(r.body.error.code).toBe('GANTRY_ERR_VALIDATION');
+    }
     // Too many minute buckets: the store's own check, same code.
     const wide = await g.api('GET', `/analytics/series?resolution=minute&from=0&to=${Date.now()}`);
     expect(wide.status).toBe(400);
