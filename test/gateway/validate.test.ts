@@ -100,7 +100,7 @@ describe('policy registry', () => {
     const types = listPolicyTypes();
     const byType = new Map(types.map((t) => [t.type, t]));
     expect([...byType.keys()].sort()).toEqual(
-      ['ai-cache', 'call-log', 'cors', 'ip-restriction', 'key-auth', 'rate-limit', 'request-headers', 'request-size-limit', 'response-headers'].sort(),
+      ['ai-cache', 'cache', 'call-log', 'cors', 'ip-restriction', 'key-auth', 'rate-limit', 'request-headers', 'request-size-limit', 'response-headers'].sort(),
     );
     expect(byType.get('key-auth')!.phases).toEqual(['access']);
     expect(byType.get('response-headers')!.phases).toEqual(['response']);
