@@ -97,6 +97,8 @@ export async function startGantry(settings: Settings, opts: StartOptions = {}): 
       version: GANTRY_VERSION,
       dataPlane: () => gantry.dataPlane,
       callLogging: () => gantry.callLogging,
+      // Read at scrape time only, when `sync` (declared below) is set.
+      storeReachable: () => sync?.storeReachable,
     });
     closers.push(async () => metrics.close());
     gantry.metrics = metrics;

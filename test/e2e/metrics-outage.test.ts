@@ -65,6 +65,7 @@ describeGated('/metrics while the store is unreachable at start', PG_URL ? null 
       const during = await scrape(node.metricsUrl!);
       expect(during.find('gantry_build_info', { role: 'all' })).toHaveLength(1);
       expect(during.value('gantry_config_version')).toBe(first.dataPlane!.configVersion);
+      expect(during.find('gantry_config_store_reachable').map((x) => x.value)).toEqual([0]);
       expect(during.value('gantry_http_requests_total', { route: 'one', status: '200' })).toBeGreaterThanOrEqual(1);
       expect((await fetch(node.metricsUrl!.replace(/\/metrics$/, '/api/v1/status'))).status).toBe(404);
 
@@ -74,6 +75,7 @@ describeGated('/metrics while the store is unreachable at start', PG_URL ? null 
       const after = await scrape(node.metricsUrl!);
       expect(after.find('gantry_build_info', { role: 'all' })).toHaveLength(1);
       expect((await fetch(`${node.adminUrl}/healthz`)).status).toBe(200);
+      await eventually(async () => (await scrape(node.metricsUrl!)).value('gantry_config_store_reachable') === 1, 5000);
     } finally {
       await node.close();
     }

@@ -67,6 +67,7 @@ describe('GET /metrics on a node', () => {
     expect(m.find('gantry_build_info', { node: g.settings.nodeId, role: 'all' })).toHaveLength(1);
     expect(m.value('gantry_config_version')).toBe(g.dataPlane!.configVersion);
     expect(m.find('gantry_config_snapshot_age_seconds')).toHaveLength(1);
+    expect(m.value('gantry_config_store_reachable')).toBe(1);
     // prom-client's process metrics come along.
     expect(m.types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect(m.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');

@@ -22,6 +22,8 @@ export interface NodeSources {
   dataPlane: () => DataPlane | undefined;
   /** The node's call logging, when it is on. */
   callLogging: () => CallLoggingStats | undefined;
+  /** Whether the data plane's config watcher reaches the store (undefined: no data plane). */
+  storeReachable?: () => boolean | undefined;
 }
 
 /** When the data plane last applied a configuration (epoch ms; 0: never). */
@@ -200,6 +202,10 @@ function nodeFamilies(src: NodeSources, clock: ConfigClock): Family[] {
     }),
     new Family('gantry_config_snapshot_age_seconds', 'Seconds since the data plane last applied a configuration', 'gauge', (emit) => {
       if (clock.appliedAt !== 0) emit((Date.now() - clock.appliedAt) / 1000, {});
+    }),
+    new Family('gantry_config_store_reachable', '1 while the data plane can read the configuration store; 0 while it serves its last snapshot because the store is unreachable', 'gauge', (emit) => {
+      const reachable = src.storeReachable?.();
+      if (reachable !== undefined) emit(reachable ? 1 : 0, {});
     }),
   ];
 }
