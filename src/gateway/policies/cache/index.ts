@@ -24,10 +24,11 @@ import {
 } from '../../../cache/http-semantics.js';
 import type { CacheEntry, CacheStore } from '../../../cache/types.js';
 import { GantryError } from '../../../core/errors.js';
-import type { BodyTap, RequestContext } from '../../context.js';
+import type { RequestContext } from '../../context.js';
 import { sendLocal } from '../../respond.js';
 import type { PolicyDefinition } from '../types.js';
-import { buildEntry, cleanMerged, lookup, save } from './entries.js';
+import { cleanMerged, lookup, save } from './entries.js';
+import { EntryFill } from './fill.js';
 import { cacheTags, keyHost, keyShape, normalizeQuery, surrogateKeys, type KeyShape } from './key.js';
 import { CLIENT_CONDITIONALS, refreshEntry } from './refresh.js';
 import { CacheOptions } from './schema.js';
@@ -159,6 +160,7 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       const method = ctx.method;
       const now = Date.now();
       const { key, urlTag } = primaryKey(ctx, shape);
+      ctx.dropResponseHeaders(dropSurrogate);
       if (!methods.has(method)) {
         setCacheStatus(ctx, 'BYPASS');
         if (!SAFE.has(method)) {
@@ -166,7 +168,6 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         }
         return;
       }
-      ctx.dropResponseHeaders(dropSurrogate);
       const directives = requestDirectives(ctx);
       const pending: Pending = {
         key,
@@ -306,72 +307,3 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
     return { cache: cacheLookup, response: cacheResponse };
   },
 };
-
-/** Collects a streamed response for the store; gives up (the client still gets it all) past the bound. */
-class EntryFill implements BodyTap {
-  readonly #ctx: RequestContext;
-  readonly #pending: Pending;
-  readonly #responseTime: number;
-  readonly #max: number;
-  readonly #tagsFor: (headers: IncomingHttpHeaders) => string[];
-  readonly #done: (entry: CacheEntry) => void;
-  readonly #surrogateHeader: string;
-  #chunks: Buffer[] = [];
-  #size = 0;
-  #over = false;
-
-  constructor(
-    ctx: RequestContext,
-    pending: Pending,
-    responseTime: number,
-    max: number,
-    tagsFor: (headers: IncomingHttpHeaders) => string[],
-    done: (entry: CacheEntry) => void,
-    surrogateHeader: string,
-  ) {
-    this.#ctx = ctx;
-    this.#pending = pending;
-    this.#responseTime = responseTime;
-    this.#max = max;
-    this.#tagsFor = tagsFor;
-    this.#done = done;
-    this.#surrogateHeader = surrogateHeader;
-  }
-
-  onData(chunk: Buffer): void {
-    if (this.#over) return;
-    this.#size += chunk.length;
-    if (this.#size > this.#max) return this.#giveUp();
-    this.#chunks.push(chunk);
-  }
-
-  onEnd(): void {
-    if (this.#over) return;
-    this.#over = true;
-    const ctx = this.#ctx;
-    const headers = ctx.upstreamHeaders!;
-    const entry = buildEntry({
-      status: ctx.upstreamStatus,
-      headers,
-      body: this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks, this.#size),
-      requestTime: this.#pending.requestTime,
-      responseTime: this.#responseTime,
-      tags: this.#tagsFor(headers),
-      req: ctx,
-      surrogateHeader: this.#surrogateHeader,
-    });
-    this.#chunks = [];
-    this.#done(entry);
-  }
-
-  onError(): void {
-    this.#giveUp();
-  }
-
-  #giveUp(): void {
-    this.#over = true;
-    this.#chunks = [];
-    this.#ctx.bodyTap = null;
-    this.#pending.settle?.(null);
-  }
-}
