@@ -25,39 +25,30 @@ export interface CachePurgeService {
 
 export class CachePurger implements CachePurgeService {
   readonly #dataPlane: DataPlane | undefined;
-  readonly #redisOptions: { url: string; prefix: string } | undefined;
+  readonly #redis: RedisCacheStore | undefined;
   readonly #bus: CachePurgeBus | undefined;
   readonly #logger: NotifierLogger;
-  #redis: RedisCacheStore | undefined;
 
   constructor(opts: { dataPlane?: DataPlane; redis?: { url: string; prefix: string }; bus?: CachePurgeBus; logger: NotifierLogger }) {
     this.#dataPlane = opts.dataPlane;
-    this.#redisOptions = opts.redis;
     this.#bus = opts.bus;
     this.#logger = opts.logger;
+    // Its own connection, made now: the data plane's Redis store exists only once a policy uses it,
+    // and a store without a ready connection fails commands at once.
+    if (opts.redis) this.#redis = new RedisCacheStore({ redis: opts.redis.url, keyPrefix: `${opts.redis.prefix}:cache:` });
   }
 
   async purge(tags: readonly string[]): Promise<PurgeOutcome> {
     const failed: string[] = [];
-    let memory: number | null = null;
+    const memory = this.#dataPlane ? (await this.#dataPlane.purgeCache(tags, { redis: false })).memory : null;
     let redis: number | null = null;
-    if (this.#dataPlane) {
+    if (this.#redis) {
       try {
-        const counts = await this.#dataPlane.purgeCache(tags, { redis: this.#redisOptions !== undefined });
-        memory = counts.memory;
-        redis = counts.redis;
+        await ready(this.#redis, REDIS_READY_MS);
+        let removed = 0;
+        for (const tag of tags) removed += await this.#redis.deleteByTag(tag);
+        redis = removed;
       } catch (err) {
-        // The memory store cannot fail: this is Redis.
-        memory = (await this.#dataPlane.purgeCache(tags, { redis: false })).memory;
-        this.#failed(failed, 'the shared Redis cache', err);
-      }
-    } else if (this.#redisOptions) {
-      try {
-        this.#redis ??= new RedisCacheStore({ redis: this.#redisOptions.url, keyPrefix: `${this.#redisOptions.prefix}:cache:` });
-        redis = 0;
-        for (const tag of tags) redis += await this.#redis.deleteByTag(tag);
-      } catch (err) {
-        redis = null;
         this.#failed(failed, 'the shared Redis cache', err);
       }
     }
@@ -85,6 +76,25 @@ export class CachePurger implements CachePurgeService {
     failed.push(what);
     this.#logger.warn({ err }, `cache purge could not reach ${what}`);
   }
+}
+
+const REDIS_READY_MS = 2000;
+
+/** Waits for the store's connection to be ready (reconnecting after an outage), at most `ms`. */
+async function ready(store: RedisCacheStore, ms: number): Promise<void> {
+  const client = store.redis;
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`Redis not ready within ${ms} ms (${client.status})`));
+    }, ms);
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../fixtures/cache-origin.js';
+import { closedPort } from '../fixtures/upstream.js';
 import { startTestGantry, TEST_ADMIN_TOKEN, type TestGantry } from '../helpers/gantry.js';
 import { deleteByPrefix, describeRedis, uniquePrefix } from '../helpers/redis.js';
 import { send, waitFor } from './helpers.js';
@@ -162,6 +163,27 @@ describe('POST /api/v1/cache/purge on one node', () => {
   });
 });
 
+describe('POST /api/v1/cache/purge when Redis is unreachable', () => {
+  let node: TestGantry;
+
+  beforeAll(async () => {
+    node = await startTestGantry({ redisUrl: `redis://127.0.0.1:${await closedPort()}`, redisPrefix: 'unreachable' });
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('answers 503 GANTRY_ERR_CACHE_PURGE_FAILED, having purged what it could reach', async () => {
+    const api = adminClient(node);
+    const teamId = (await api('GET', '/teams')).body.data[0].id as string;
+    const res = await api('POST', '/cache/purge', { tags: ['x'], team_id: teamId });
+    expect([res.status, res.body.error.code]).toEqual([503, 'GANTRY_ERR_CACHE_PURGE_FAILED']);
+    expect(res.body.error.message).toMatch(/Redis/);
+    expect(res.body.error.message).not.toMatch(/127\.0\.0\.1/);
+  });
+});
+
 describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
   let origin: Origin;
   let dir: string;
@@ -204,7 +226,7 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
     expect((await send(`${two.dataUrl}/mem/x`)).headers['x-gantry-cache']).toBe('HIT');
     const res = await api('POST', '/cache/purge', { route_id: mem.routeId });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ purged: 'route', announced: 'redis' });
+    expect(res.body).toMatchObject({ purged: 'route', removed: { this_node_memory: 0, redis: 0 }, announced: 'redis' });
     await waitFor(async () => (await send(`${two.dataUrl}/mem/x`)).headers['x-gantry-cache'] === 'MISS', 5000, 'the purge on node two');
   });
 

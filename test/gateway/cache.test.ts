@@ -356,6 +356,23 @@ describe('cache policy around its store and service', () => {
     }
   });
 
+  it('keeps the memory store within the node bound (cacheMaxBytes), evicting the least recently used', async () => {
+    const origin = await startOrigin();
+    const gw = await startGateway(cacheConfig(origin, 'memory'), { cacheMaxBytes: 64 * 1024 });
+    try {
+      origin.on('/d/page', (req) => ({ headers: { 'cache-control': 'max-age=60' }, body: `${req.url}`.padEnd(4000, '.') }));
+      for (let i = 0; i < 40; i++) expect((await send(`${gw.url}/d/page?i=${i}`)).status).toBe(200);
+      const stats = gw.plane.cacheStores.memory.stats();
+      expect(stats.bytes!).toBeLessThanOrEqual(64 * 1024);
+      expect(stats.evictions).toBeGreaterThan(0);
+      expect((await send(`${gw.url}/d/page?i=39`)).headers['x-gantry-cache']).toBe('HIT');
+      expect((await send(`${gw.url}/d/page?i=0`)).headers['x-gantry-cache']).toBe('MISS');
+    } finally {
+      await gw.close();
+      await origin.close();
+    }
+  });
+
   it('refuses store redis on a node without Redis, and bad options, with a validation error', () => {
     const origin = { url: 'http://127.0.0.1:9' } as Origin;
     const plane = new DataPlane({ logger: recordingLogger() });
