@@ -44,6 +44,13 @@ describe('node settings', () => {
     expect(() => loadSettings({ config: settingsFile('port: [1,') }, {})).toThrow(/not valid YAML/);
   });
 
+  it('bounds the in-memory response cache: 256 MiB by default, cache_max_bytes or GANTRY_CACHE_MAX_BYTES, at least 1 MiB', () => {
+    expect(loadSettings({}, {}).cacheMaxBytes).toBe(256 * 1024 * 1024);
+    expect(loadSettings({}, { GANTRY_CACHE_MAX_BYTES: '33554432' }).cacheMaxBytes).toBe(32 * 1024 * 1024);
+    expect(loadSettings({ config: settingsFile('cache_max_bytes: 2097152\n') }, {}).cacheMaxBytes).toBe(2 * 1024 * 1024);
+    expect(() => loadSettings({}, { GANTRY_CACHE_MAX_BYTES: '1000' })).toThrow(/cache_max_bytes/);
+  });
+
   it('never shows a database password in what it logs', () => {
     expect(redactUrl('postgres://gantry:s3cret@db:5432/gantry')).toBe('postgres://gantry:***@db:5432/gantry');
     expect(redactUrl('/var/lib/gantry/gantry.db')).toBe('/var/lib/gantry/gantry.db');
