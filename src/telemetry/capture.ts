@@ -134,6 +134,18 @@ function contentTypeOf(headers: Headers | null | undefined): string | null {
   return typeof v === 'string' ? v.toLowerCase() : null;
 }
 
+/** A content-coding other than identity (gzip, br...): such bytes cannot be read, let alone redacted. */
+function encodingOf(headers: Headers | null | undefined): string | null {
+  const v = headers?.['content-encoding'];
+  const e = typeof v === 'string' ? v.trim().toLowerCase() : Array.isArray(v) ? v.join(', ').toLowerCase() : '';
+  return e === '' || e === 'identity' ? null : e;
+}
+
+function encodedBody(raw: Buffer | null, totalBytes: number, encoding: string): { body: string | null; truncated: boolean } {
+  if (raw === null || totalBytes === 0) return { body: null, truncated: false };
+  return { body: `[${encoding}-encoded body: ${totalBytes} bytes]`, truncated: false };
+}
+
 function toBuffer(body: CapturedCall['requestBody']): Buffer | null {
   if (body === null || body === undefined) return null;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
@@ -204,8 +216,12 @@ export function buildBodies(id: string, capture: CapturedCall): CallBodies | nul
   if (config.bodies) {
     const reqRaw = toBuffer(capture.requestBody);
     const resRaw = toBuffer(capture.responseBody);
-    request = redactBody(reqRaw, capture.requestBodyBytes ?? reqRaw?.length ?? 0, requestType, config);
-    response = redactBody(resRaw, capture.responseBodyBytes ?? resRaw?.length ?? 0, responseType, config);
+    const reqTotal = capture.requestBodyBytes ?? reqRaw?.length ?? 0;
+    const resTotal = capture.responseBodyBytes ?? resRaw?.length ?? 0;
+    const reqEncoding = encodingOf(capture.requestHeaders);
+    const resEncoding = encodingOf(capture.responseHeaders);
+    request = reqEncoding === null ? redactBody(reqRaw, reqTotal, requestType, config) : encodedBody(reqRaw, reqTotal, reqEncoding);
+    response = resEncoding === null ? redactBody(resRaw, resTotal, responseType, config) : encodedBody(resRaw, resTotal, resEncoding);
   }
   return {
     id,

@@ -4,6 +4,7 @@
  * context goes upstream, and closing the node writes every accepted record.
  */
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenaiFixture, type ProviderFixture } from '../fixtures/providers/openai.js';
@@ -26,6 +27,12 @@ async function echoUpstream(): Promise<Echo> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url?.startsWith('/gzip')) {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-encoding', 'gzip');
+        res.end(gzipSync(JSON.stringify({ email: 'zip@example.com' })));
+        return;
+      }
       if (req.url?.startsWith('/big')) {
         res.setHeader('content-type', 'text/plain');
         res.end('x'.repeat(100_000));
@@ -290,6 +297,12 @@ describe.each(databases)('call logging through a node (%s)', (_name, database) =
       expect(d.bodies.truncated, id).toBe(true);
       expect(d.bodies.request_body, id).toMatch(/^[yz]{2048}$/);
     }
+
+    // A compressed answer cannot be read, so cannot be redacted: a note of it is stored instead.
+    const zipped = await fetch(`${g.dataUrl}/shop/gzip`, { headers: { authorization: `Bearer ${apiKey}`, 'accept-encoding': 'gzip', 'x-request-id': 'gz-1' } });
+    expect(await zipped.json()).toEqual({ email: 'zip@example.com' });
+    const [gz] = await waitForCalls('?request_id=gz-1', 1);
+    expect((await g.api('GET', `/calls/${gz.id}`)).body.bodies.response_body).toBe(`[gzip-encoded body: ${gz.bytes_out} bytes]`);
 
     const [anon] = await waitForCalls('?request_id=anon-1', 1);
     expect(anon).toMatchObject({ status: 401, error_code: 'GANTRY_ERR_UNAUTHORIZED', app_id: null });
