@@ -237,6 +237,24 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
     expect(origin.hits('/d/coalesce')).toBe(1);
   });
 
+  it('coalesces concurrent revalidations of a stale entry into one conditional request', async () => {
+    const gate = deferred();
+    origin.on('/d/coalesce-reval', (req, n) =>
+      n === 1
+        ? { headers: { 'cache-control': 'max-age=10', etag: '"r1"', age: '30' }, body: 'validated' }
+        : { status: 304, headers: { etag: '"r1"', 'cache-control': 'max-age=60' }, before: req.headers['if-none-match'] === '"r1"' ? gate.promise : undefined },
+    );
+    await get('/d/coalesce-reval');
+    const replies = Array.from({ length: 5 }, () => get('/d/coalesce-reval'));
+    await waitFor(() => origin.hits('/d/coalesce-reval') === 2, 3000, 'the revalidation');
+    gate.release();
+    const all = await Promise.all(replies);
+    expect(all.map((r) => [r.status, r.text])).toEqual(Array(5).fill([200, 'validated']));
+    expect(all.filter((r) => r.headers['x-gantry-cache'] === 'REVALIDATED')).toHaveLength(1);
+    expect(all.filter((r) => r.headers['x-gantry-cache'] === 'HIT')).toHaveLength(4);
+    expect(origin.hits('/d/coalesce-reval')).toBe(2);
+  });
+
   it('sends waiters upstream themselves when the coalesced answer may not be stored', async () => {
     const gate = deferred();
     origin.on('/d/coalesce-private', (_r, n) => ({ headers: { 'cache-control': 'private' }, hold: n === 1 ? gate.promise : undefined, body: `own-${n}` }));

@@ -200,7 +200,7 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
           ctx.addUpstreamHeaders(revalidationHeaders(entry));
           if (pending.staleIfError) ctx.upstreamFallback = serveStaleOnError;
           setCacheStatus(ctx, 'MISS');
-          return;
+          return coalesce(ctx, pending);
         }
       }
       if (directives.onlyIfCached) {
@@ -208,21 +208,24 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         throw new GantryError('GANTRY_ERR_NOT_CACHED');
       }
       setCacheStatus(ctx, 'MISS');
-      // Only a plain GET leads or joins a coalesced fetch: a HEAD or conditional request may get an
-      // answer that is not a full response, and Authorization answers are rarely shared.
-      if (
-        coalescer === null ||
-        !options.coalesce ||
-        !pending.mayStore ||
-        isConditional(ctx.headers) ||
-        ctx.headers.authorization !== undefined ||
-        directives.noCache
-      ) {
-        return;
-      }
+      // A conditional miss may be answered 304 by the origin, not a full response to share; a
+      // no-cache request asked for its own trip to the origin.
+      if (isConditional(ctx.headers) || directives.noCache) return;
+      return coalesce(ctx, pending);
+    }
+
+    /**
+     * Concurrent misses (or revalidations) of one key: the first request goes upstream and leads;
+     * the others wait for the entry it stores and are answered with it, or, when it stores none
+     * (not storable, origin error, client gone) or takes longer than coalesce_wait_ms, carry on
+     * upstream themselves. Only GET without Authorization takes part: a HEAD answer cannot be
+     * stored, and answers to Authorization are rarely shareable.
+     */
+    async function coalesce(ctx: RequestContext, pending: Pending): Promise<void> {
+      if (coalescer === null || !options.coalesce || !pending.mayStore || ctx.headers.authorization !== undefined) return;
       let leader = false;
       let settle: (entry: CacheEntry | null) => void = () => {};
-      const shared = coalescer.run(key, () => {
+      const shared = coalescer.run(pending.key, () => {
         leader = true;
         return new Promise<CacheEntry | null>((resolve) => (settle = resolve));
       });
@@ -275,11 +278,13 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
           const merged = mergeNotModified(stale, { status, headers }, { requestTime: pending.requestTime, responseTime: now });
           if (merged !== undefined) {
             const fresh = cleanMerged(merged, surrogateHeader);
-            void storeEntry(pending.key, fresh);
+            pending.storing = true;
+            void storeEntry(pending.key, fresh).then(() => pending.settle?.(fresh));
             answerFromEntry(ctx, fresh, 'REVALIDATED', now);
             return;
           }
         } else if (status >= 500 && pending.staleIfError) {
+          pending.settle?.(null);
           answerFromEntry(ctx, stale, 'STALE', now);
           return;
         }
