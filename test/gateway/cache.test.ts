@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigData } from '../../src/core/model.js';
-import { DataPlane, validatePolicyConfig } from '../../src/gateway/index.js';
+import { callChannel, DataPlane, validatePolicyConfig, type CallEvent } from '../../src/gateway/index.js';
 import { AiConfig, API_KEY as AI_KEY, newBox, startAi } from '../ai/gateway/helpers.js';
 import { deferred, startOrigin, type Origin } from '../fixtures/cache-origin.js';
 import { closedPort } from '../fixtures/upstream.js';
@@ -73,6 +73,22 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
     expect(second.headers['x-request-id']).toBeTruthy();
     expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
     expect(origin.hits('/d/fresh')).toBe(1);
+  });
+
+  it('reports what the cache did on the gantry:call event', async () => {
+    origin.on('/d/event', () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'e' }));
+    const events: CallEvent[] = [];
+    const listen = (e: unknown): void => void events.push(e as CallEvent);
+    callChannel.subscribe(listen);
+    try {
+      const miss = await get('/d/event');
+      const hit = await get('/d/event');
+      await waitFor(() => events.some((e) => e.requestId === hit.headers['x-request-id']), 3000, 'the call events');
+      const statusOf = (r: Reply) => events.find((e) => e.requestId === r.headers['x-request-id'])?.cacheStatus;
+      expect([statusOf(miss), statusOf(hit)]).toEqual(['MISS', 'HIT']);
+    } finally {
+      callChannel.unsubscribe(listen);
+    }
   });
 
   it('answers HEAD from a stored GET, with its headers and no body', async () => {
