@@ -8,14 +8,17 @@
  * Redis: BENCH_REDIS_URL, else GANTRY_TEST_REDIS_URL, else redis://127.0.0.1:6379; the node's keys
  * live under a prefix of this run's own and are deleted at the end.
  *
- * Besides throughput and latency it reports CPU per request of the Gantry process and of redis-server
- * (from /proc and INFO cpu): on a shared, noisy machine that is the steadier measure of what a limit costs.
+ * Rounds are interleaved and rotated; each limit is compared with the plain route of the same round
+ * (bench/paired.ts). Besides throughput and latency it reports CPU per request of the Gantry process
+ * and of redis-server (from /proc and INFO cpu; the Redis figure includes whatever else uses that
+ * server): on a shared, noisy machine CPU per request is the steadier measure of what a limit costs.
  *
- *   npm run bench:ratelimit   (BENCH_ROUNDS=5 BENCH_DURATION=5 BENCH_CONNECTIONS=50 by default)
+ *   npm run bench:ratelimit   (BENCH_ROUNDS=7 BENCH_DURATION=4 BENCH_CONNECTIONS=50 by default)
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { envInt, forkServer, median, processCpuMs, runLoad, saveResults, startGantryNode, waitFor, type LoadOptions } from './lib.js';
+import { envInt, forkServer, saveResults, startGantryNode, waitFor } from './lib.js';
+import { pairedTable, redisCpuMs, runPairedRounds, type PairedScenario } from './paired.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL || process.env.GANTRY_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 /** Per second and far above what this machine can send: the check runs, the limit never denies. */
@@ -40,33 +43,9 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   return n;
 }
 
-interface Run {
-  rps: number;
-  p50: number;
-  p99: number;
-  failures: number;
-  /** CPU per request (µs) of the Gantry process and of redis-server during the run. */
-  gantryCpuUs: number;
-  redisCpuUs: number;
-}
-
-async function redisCpuMs(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const get = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
-}
-
-async function measured(load: LoadOptions, pid: number, redis: Redis): Promise<Run> {
-  const [cpu0, rcpu0] = [processCpuMs(pid) ?? NaN, await redisCpuMs(redis)];
-  const r = await runLoad(load);
-  const [cpu1, rcpu1] = [processCpuMs(pid) ?? NaN, await redisCpuMs(redis)];
-  const n = r.rps * load.durationS;
-  return { rps: r.rps, p50: r.p50, p99: r.p99, failures: r.non2xx + r.errors, gantryCpuUs: ((cpu1 - cpu0) * 1000) / n, redisCpuUs: ((rcpu1 - rcpu0) * 1000) / n };
-}
-
 async function main(): Promise<void> {
-  const rounds = envInt('BENCH_ROUNDS', 5);
-  const durationS = envInt('BENCH_DURATION', 5);
+  const rounds = envInt('BENCH_ROUNDS', 7);
+  const durationS = envInt('BENCH_DURATION', 4);
   const connections = envInt('BENCH_CONNECTIONS', 50);
   const prefix = `gantry-bench-rl-${process.pid}-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -92,47 +71,25 @@ async function main(): Promise<void> {
     }
 
     process.stderr.write(`rate-limit bench: ${rounds} rounds × ${durationS}s, ${connections} connections, Redis ${REDIS_URL}\n`);
-    const loads = ROUTES.map((r) => ({ url: `${url}/${r.path}/bench`, connections, durationS }));
-    for (const load of loads) await runLoad({ ...load, durationS: 2 });
-    // Interleaved (A B C D E, A B C D E, ...), so drifting machine load hits every scenario alike.
-    const runs: Run[][] = ROUTES.map(() => []);
-    for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < ROUTES.length; i++) {
-        const run = await measured(loads[i]!, pid, redis);
-        runs[i]!.push(run);
-        process.stderr.write(`  round ${round + 1}/${rounds} ${ROUTES[i]!.name}: ${Math.round(run.rps)} req/s, ${run.gantryCpuUs.toFixed(0)} µs CPU/req\n`);
-      }
-    }
-    const rows = ROUTES.map((r, i) => {
-      const rs = runs[i]!;
-      const m = (f: (x: Run) => number) => median(rs.map(f));
-      return { name: r.name, rps: m((x) => x.rps), p50: m((x) => x.p50), p99: m((x) => x.p99), gantryCpuUs: m((x) => x.gantryCpuUs), redisCpuUs: m((x) => x.redisCpuUs), failures: rs.reduce((n, x) => n + x.failures, 0), rounds: rs };
-    });
-    const plain = rows[0]!;
-    const table = [
-      ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'failures', '× plain', 'gantry CPU µs/req', 'redis CPU µs/req'],
-      ...rows.map((r) => [r.name, Math.round(r.rps).toString(), r.p50.toFixed(2), r.p99.toFixed(2), String(r.failures), (r.rps / plain.rps).toFixed(2), r.gantryCpuUs.toFixed(0), r.redisCpuUs.toFixed(1)]),
-    ];
-    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-    process.stdout.write(`\n${table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n')}\n`);
+    const scenarios: PairedScenario[] = ROUTES.map((r) => ({
+      name: r.name,
+      load: { url: `${url}/${r.path}/bench`, connections, durationS },
+      pid,
+      otherCpuMs: () => redisCpuMs(redis),
+    }));
+    const rows = await runPairedRounds(scenarios, rounds, 2, 'plain');
+    process.stdout.write(`\n${pairedTable(rows, 'plain', 'redis CPU µs/req')}\n`);
 
-    const targets: Record<string, { cost: number; target: number; cpuCost: number; p50Ratio: number; p99Ratio: number; failures: number }> = {};
+    const targets: Record<string, { cost: number; target: number; cpuCost: number; failures: number; met: boolean }> = {};
     for (const row of rows.slice(1)) {
       const target = row.name.startsWith('local') ? 0.05 : 0.25;
-      targets[row.name] = {
-        cost: 1 - row.rps / plain.rps,
-        target,
-        cpuCost: row.gantryCpuUs / plain.gantryCpuUs - 1,
-        p50Ratio: row.p50 / plain.p50,
-        p99Ratio: row.p99 / plain.p99,
-        failures: row.failures,
-      };
+      const cost = 1 - row.rpsRatio;
+      targets[row.name] = { cost, target, cpuCost: row.cpuRatio - 1, failures: row.failures, met: cost <= target && row.failures === 0 };
     }
     for (const [name, t] of Object.entries(targets)) {
-      const met = t.cost <= t.target && t.failures === 0;
       process.stdout.write(
-        `${name}: throughput cost ${(t.cost * 100).toFixed(1)}% (target ≤ ${t.target * 100}%), Gantry CPU/req +${(t.cpuCost * 100).toFixed(1)}%, ` +
-          `p50 ×${t.p50Ratio.toFixed(2)}, p99 ×${t.p99Ratio.toFixed(2)}${t.failures ? `, ${t.failures} failures` : ''} ${met ? 'met' : 'NOT met'}\n`,
+        `${name}: throughput cost ${(t.cost * 100).toFixed(1)}% (target ≤ ${t.target * 100}%), Gantry CPU per request +${(t.cpuCost * 100).toFixed(1)}%` +
+          `${t.failures ? `, ${t.failures} failures` : ''} ${t.met ? 'met' : 'NOT met'}\n`,
       );
     }
     const file = saveResults('ratelimit', { when: new Date().toISOString(), rounds, durationS, connections, rows, targets });

@@ -1,0 +1,125 @@
+/**
+ * Interleaved rounds for a machine whose load drifts within a run (it is shared): every round runs
+ * every scenario once, in an order rotated each round, and each scenario is compared with the
+ * reference *of the same round*. The figures of record are medians of those per-round ratios, next to
+ * medians of the raw figures. Each run also samples the CPU time the serving process (and, when
+ * asked, a second one such as redis-server) spent per request: under contention that moves far less
+ * than throughput does.
+ */
+import { median, processCpuMs, runLoad, type LoadOptions } from './lib.js';
+
+export interface PairedScenario {
+  name: string;
+  load: LoadOptions;
+  /** The process that serves the scenario; its CPU per request is reported. */
+  pid: number;
+  /** Another CPU counter (ms since some origin) reported per request, e.g. redis-server's. */
+  otherCpuMs?: () => Promise<number>;
+}
+
+export interface PairedRun {
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  /** µs of CPU per request in the serving process. */
+  cpuUs: number;
+  otherCpuUs: number | null;
+}
+
+export interface PairedSummary {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  cpuUs: number;
+  otherCpuUs: number | null;
+  failures: number;
+  /** Median over rounds of this scenario's figure ÷ the reference's figure in the same round. */
+  rpsRatio: number;
+  cpuRatio: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  runs: PairedRun[];
+}
+
+async function measured(s: PairedScenario): Promise<PairedRun> {
+  const cpu0 = processCpuMs(s.pid) ?? NaN;
+  const other0 = s.otherCpuMs ? await s.otherCpuMs() : NaN;
+  const r = await runLoad(s.load);
+  const cpu1 = processCpuMs(s.pid) ?? NaN;
+  const other1 = s.otherCpuMs ? await s.otherCpuMs() : NaN;
+  const n = Math.max(1, r.rps * s.load.durationS);
+  return {
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    failures: r.non2xx + r.errors,
+    cpuUs: ((cpu1 - cpu0) * 1000) / n,
+    otherCpuUs: s.otherCpuMs ? ((other1 - other0) * 1000) / n : null,
+  };
+}
+
+/** Runs `rounds` rotated rounds after a `warmupS` run of each scenario; `ref` names the reference. */
+export async function runPairedRounds(scenarios: PairedScenario[], rounds: number, warmupS: number, ref: string): Promise<PairedSummary[]> {
+  const refIndex = scenarios.findIndex((s) => s.name === ref);
+  if (refIndex < 0) throw new Error(`no scenario named ${ref}`);
+  for (const s of scenarios) await runLoad({ ...s.load, durationS: warmupS });
+  const runs: PairedRun[][] = scenarios.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < scenarios.length; k++) {
+      const i = (k + round) % scenarios.length;
+      const run = await measured(scenarios[i]!);
+      runs[i]!.push(run);
+      process.stderr.write(`  round ${round + 1}/${rounds} ${scenarios[i]!.name}: ${Math.round(run.rps)} req/s, ${run.cpuUs.toFixed(0)} µs CPU/req\n`);
+    }
+  }
+  const refRuns = runs[refIndex]!;
+  return scenarios.map((s, i) => {
+    const rs = runs[i]!;
+    const m = (f: (x: PairedRun) => number) => median(rs.map(f));
+    const ratio = (f: (x: PairedRun) => number) => median(rs.map((x, r) => f(x) / f(refRuns[r]!)));
+    return {
+      name: s.name,
+      rps: m((x) => x.rps),
+      p50: m((x) => x.p50),
+      p99: m((x) => x.p99),
+      cpuUs: m((x) => x.cpuUs),
+      otherCpuUs: s.otherCpuMs ? m((x) => x.otherCpuUs ?? NaN) : null,
+      failures: rs.reduce((n, x) => n + x.failures, 0),
+      rpsRatio: ratio((x) => x.rps),
+      cpuRatio: ratio((x) => x.cpuUs),
+      p50Ratio: ratio((x) => x.p50),
+      p99Ratio: ratio((x) => x.p99),
+      runs: rs,
+    };
+  });
+}
+
+/** A text table: raw medians, then the per-round ratios to the reference. */
+export function pairedTable(rows: PairedSummary[], ref: string, otherCpuLabel?: string): string {
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'fails', 'CPU µs/req', ...(otherCpuLabel ? [otherCpuLabel] : []), `req/s × ${ref}`, 'CPU/req ×', 'p50 ×', 'p99 ×'];
+  const body = rows.map((r) => [
+    r.name,
+    Math.round(r.rps).toString(),
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    String(r.failures),
+    r.cpuUs.toFixed(0),
+    ...(otherCpuLabel ? [r.otherCpuUs === null ? '-' : r.otherCpuUs.toFixed(1)] : []),
+    r.rpsRatio.toFixed(2),
+    r.cpuRatio.toFixed(2),
+    r.p50Ratio.toFixed(2),
+    r.p99Ratio.toFixed(2),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+/** redis-server's CPU time so far (ms), from INFO cpu. */
+export async function redisCpuMs(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
+}
