@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
 import { callLogs } from './0002_call_logs.js';
 import { callTraceIds } from './0003_call_trace_ids.js';
+import { callTeamTotals } from './0004_call_team_totals.js';
 
 /**
  * Migrations live in code (not discovered on disk) so they ship inside the build and run the same
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_call_logs': callLogs,
   '0003_call_trace_ids': callTraceIds,
+  '0004_call_team_totals': callTeamTotals,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,9 @@
 /**
  * Rollups kept as records are written, in the same transaction as the records. A batch is first
- * summed in memory (per minute and key, then minutes into hours and days), so the database sees one
- * upsert per bucket x key touched by the batch, not one per record. Rows are upserted in key order,
- * so two PostgreSQL writers touching the same buckets cannot deadlock.
+ * summed in memory (per minute and key, then minutes into hours and days, and keys into the narrower
+ * keys of the totals and per-team tables), so the database sees one upsert per bucket x key touched
+ * by the batch, not one per record. Rows are upserted in key order, so two PostgreSQL writers
+ * touching the same buckets cannot deadlock.
  */
 import { HIST_BUCKETS, histBucket } from '../../analytics/histogram.js';
 import { ROLLUP_COUNTERS } from '../../analytics/metrics.js';
@@ -119,8 +120,28 @@ function addInto(map: Map<string, Agg>, bucket: number, key: string, parts: KeyP
   else for (let i = 0; i < VALUES; i++) seen.values[i] += values[i]!;
 }
 
-/** The batch summed per (resolution, bucket, key) for the full and the totals tables. */
-export function aggregate(records: readonly CallRecord[]): { full: Record<Resolution, Agg[]>; totals: Record<Resolution, Agg[]> } {
+/** Columns of the per-team tables: the values, then the request count of each status class. */
+export const TEAM_VALUE_COLUMNS: readonly string[] = [...VALUE_COLUMNS, 'requests_1xx', 'requests_2xx', 'requests_3xx', 'requests_4xx', 'requests_5xx'];
+
+/** Adds a (team, service, status class) aggregate into its team's, counting its requests in its class. */
+function addIntoTeam(map: Map<string, Agg>, bucket: number, m: Agg): void {
+  const team = m.parts[0];
+  const id = `${bucket}${SEP}${team}`;
+  let seen = map.get(id);
+  if (seen === undefined) {
+    seen = { bucket, key: team, parts: m.parts, values: new Float64Array(TEAM_VALUE_COLUMNS.length) };
+    map.set(id, seen);
+  }
+  for (let i = 0; i < VALUES; i++) seen.values[i] += m.values[i]!;
+  seen.values[VALUES + m.parts[4] - 1] += m.values[V.requests];
+}
+
+/** The batch summed per (resolution, bucket, key) for the full, the totals and the per-team tables. */
+export function aggregate(records: readonly CallRecord[]): {
+  full: Record<Resolution, Agg[]>;
+  totals: Record<Resolution, Agg[]>;
+  teams: Record<Resolution, Agg[]>;
+} {
   const minutes = new Map<string, Agg>();
   for (const r of records) {
     const parts = keyParts(r);
@@ -136,6 +157,7 @@ export function aggregate(records: readonly CallRecord[]): { full: Record<Resolu
   }
   const full = { minute: [...minutes.values()] } as Record<Resolution, Agg[]>;
   const totals = {} as Record<Resolution, Agg[]>;
+  const teams = {} as Record<Resolution, Agg[]>;
   for (const resolution of RESOLUTIONS) {
     const size = RESOLUTION_MS[resolution];
     const fullMap = new Map<string, Agg>();
@@ -149,8 +171,12 @@ export function aggregate(records: readonly CallRecord[]): { full: Record<Resolu
     }
     if (resolution !== 'minute') full[resolution] = [...fullMap.values()];
     totals[resolution] = [...totalsMap.values()];
+    // From the totals (fewer rows than the minutes of full keys).
+    const teamMap = new Map<string, Agg>();
+    for (const t of totals[resolution]) addIntoTeam(teamMap, t.bucket, t);
+    teams[resolution] = [...teamMap.values()];
   }
-  return { full, totals };
+  return { full, totals, teams };
 }
 
 /** Key ids by key string, per database; filled only after the transaction that made them committed. */
@@ -176,8 +202,8 @@ export function rememberKeys(root: StoreRoot, keys: Map<string, number>): void {
 // DO UPDATE (a no-op) rather than DO NOTHING, so that keys another writer made come back too.
 const KEY_CONFLICT = `on conflict (${KEY_COLUMNS.join(', ')}) do update set team_id = excluded.team_id`;
 
-function rollupConflict(table: string, keyColumns: readonly string[]): string {
-  return `on conflict (${keyColumns.join(', ')}) do update set ${VALUE_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+function rollupConflict(table: string, keyColumns: readonly string[], valueColumns: readonly string[]): string {
+  return `on conflict (${keyColumns.join(', ')}) do update set ${valueColumns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 }
 
 function compareKeys(a: unknown[], b: unknown[]): number {
@@ -190,19 +216,25 @@ function compareKeys(a: unknown[], b: unknown[]): number {
   return 0;
 }
 
-function rollupInsert(table: string, keyColumns: readonly string[], rows: Array<{ key: unknown[]; values: Float64Array }>): BulkInsert {
+function rollupInsert(
+  table: string,
+  keyColumns: readonly string[],
+  rows: Array<{ key: unknown[]; values: Float64Array }>,
+  valueColumns: readonly string[] = VALUE_COLUMNS,
+): BulkInsert {
   rows.sort((a, b) => compareKeys(a.key, b.key));
   const width = keyColumns.length;
+  const values = valueColumns.length;
   return {
     table,
-    columns: [...keyColumns, ...VALUE_COLUMNS],
+    columns: [...keyColumns, ...valueColumns],
     count: rows.length,
     fill(i, out) {
       const r = rows[i]!;
       for (let k = 0; k < width; k++) out[k] = r.key[k];
-      for (let v = 0; v < VALUES; v++) out[width + v] = r.values[v];
+      for (let v = 0; v < values; v++) out[width + v] = r.values[v];
     },
-    conflict: rollupConflict(table, keyColumns),
+    conflict: rollupConflict(table, keyColumns, valueColumns),
     result: 'none',
   };
 }
@@ -214,7 +246,7 @@ function rollupInsert(table: string, keyColumns: readonly string[], rows: Array<
 export function* rollupPlan(records: readonly CallRecord[], cache: ReadonlyMap<string, number>): WritePlan<Map<string, number>> {
   const resolved = new Map<string, number>();
   if (records.length === 0) return resolved;
-  const { full, totals } = aggregate(records);
+  const { full, totals, teams } = aggregate(records);
 
   const missing = new Map<string, KeyParts>();
   for (const a of full.minute) if (!cache.has(a.key)) missing.set(a.key, a.parts);
@@ -248,6 +280,12 @@ export function* rollupPlan(records: readonly CallRecord[], cache: ReadonlyMap<s
       `call_totals_${resolution}`,
       ['bucket', 'team_id', 'service_id', 'status_class'],
       totals[resolution].map((a) => ({ key: [a.bucket, a.parts[0], a.parts[1], a.parts[4]], values: a.values })),
+    );
+    yield rollupInsert(
+      `call_team_totals_${resolution}`,
+      ['bucket', 'team_id'],
+      teams[resolution].map((a) => ({ key: [a.bucket, a.parts[0]], values: a.values })),
+      TEAM_VALUE_COLUMNS,
     );
   }
   return resolved;

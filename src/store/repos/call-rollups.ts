@@ -1,9 +1,10 @@
 /**
  * Analytics from rollups: time series, top-N and latency quantiles, never scanning raw records.
  *
- * Which tables answer: when every dimension a question filters or groups by is one the narrow
- * `call_totals_*` tables keep (team, service, status class), those answer (a few rows per bucket);
- * otherwise the full `call_rollups_*` tables joined to their key dictionary. Series read the table
+ * Which tables answer: the narrowest that keeps every dimension a question filters or groups by.
+ * Team alone (or nothing): `call_team_totals_*`, one row per bucket and team. Team, service and
+ * status class: `call_totals_*`, a few rows per bucket. Otherwise the full `call_rollups_*` tables
+ * joined to their key dictionary. Series read the table
  * of their resolution; top-N and quantiles cut their range into days, hours and minutes
  * (analytics/ranges.ts) and add the pieces up.
  */
@@ -75,24 +76,24 @@ function invalid(path: string, message: string) {
 }
 
 interface Plan {
-  totals: boolean;
-  /** Rollup table for a resolution. */
-  table(resolution: Resolution): string;
-  /** Where a dimension's column is read: the totals row itself or the joined key. */
+  /** `teams`: per bucket and team, request counts per status class as columns. */
+  kind: 'teams' | 'totals' | 'full';
+  /** Where a dimension's column is read: the row itself or the joined key. */
   column(dim: RollupDimension): RawBuilder<unknown>;
   from(resolution: Resolution): RawBuilder<unknown>;
 }
 
+/** The narrowest tables that keep every dimension asked about. */
 function planFor(dims: Iterable<RollupDimension>): Plan {
-  const totals = [...dims].every((d) => TOTALS_DIMENSIONS.has(d));
+  const used = [...dims];
+  const kind = used.every((d) => d === 'team') ? 'teams' : used.every((d) => TOTALS_DIMENSIONS.has(d)) ? 'totals' : 'full';
   return {
-    totals,
-    table: (resolution) => `${totals ? 'call_totals' : 'call_rollups'}_${resolution}`,
-    column: (dim) => sql.ref(`${totals ? 'r' : 'k'}.${DIMENSION_COLUMN[dim]}`),
+    kind,
+    column: (dim) => sql.ref(`${kind === 'full' ? 'k' : 'r'}.${DIMENSION_COLUMN[dim]}`),
     from: (resolution) =>
-      totals
-        ? sql`${sql.table(`call_totals_${resolution}`)} as r`
-        : sql`${sql.table(`call_rollups_${resolution}`)} as r join call_rollup_keys as k on k.id = r.key_id`,
+      kind === 'full'
+        ? sql`${sql.table(`call_rollups_${resolution}`)} as r join call_rollup_keys as k on k.id = r.key_id`
+        : sql`${sql.table(`call_${kind === 'teams' ? 'team_totals' : 'totals'}_${resolution}`)} as r`,
   };
 }
 
@@ -108,7 +109,7 @@ function usedDimensions(filters: RollupFilters | undefined, extra: readonly Roll
 }
 
 function conditions(scope: TeamScope, plan: Plan, filters: RollupFilters | undefined): Expression<SqlBool>[] {
-  const teamColumn = plan.totals ? 'r.team_id' : 'k.team_id';
+  const teamColumn = plan.kind === 'full' ? 'k.team_id' : 'r.team_id';
   const where: Expression<SqlBool>[] = [inScope(scope, teamColumn)];
   for (const [name, value] of Object.entries(filters ?? {})) {
     if (value === undefined) continue;
@@ -132,7 +133,7 @@ function sumSelect(plan: Plan, sums: readonly SumName[], hist: boolean): RawBuil
   const out: RawBuilder<unknown>[] = [];
   for (const s of sums) {
     const cls = (CLASS_SUMS as readonly string[]).indexOf(s);
-    if (cls >= 0) {
+    if (cls >= 0 && plan.kind !== 'teams') {
       out.push(sql`coalesce(sum(case when ${plan.column('status_class')} = ${sql.lit(cls + 1)} then r.requests else 0 end), 0) as ${sql.ref(s)}`);
     } else {
       out.push(sql`coalesce(sum(${sql.ref(`r.${s}`)}), 0) as ${sql.ref(s)}`);
@@ -300,7 +301,7 @@ export class CallRollupRepo implements CallRollupsContract {
     if (!Number.isFinite(cutoffMs)) throw invalid('/cutoff', 'cutoff must be epoch milliseconds');
     let total = 0;
     const step = RESOLUTION_MS[resolution] * DELETE_BUCKETS;
-    for (const table of [`call_rollups_${resolution}`, `call_totals_${resolution}`]) {
+    for (const table of [`call_rollups_${resolution}`, `call_totals_${resolution}`, `call_team_totals_${resolution}`]) {
       // From the oldest bucket on, a slice at a time; gaps in the data are skipped, not walked.
       for (;;) {
         const oldest = await this.ctx.read(async (db) => {

@@ -69,6 +69,17 @@ export function callRollupTests(h: Harness): void {
       const viaTotals = await h.store.callRollups.series('all', { ...q, filters: { service_id: 'svc_b' } });
       const viaFull = await h.store.callRollups.series('all', { ...q, filters: { service_id: 'svc_b', route_id: 'rt_b' } });
       expect(compact(viaFull.points)).toEqual(compact(viaTotals.points));
+      // Team alone: the per-team table; every status class as a filter: the totals table.
+      for (const resolution of ['minute', 'hour', 'day'] as const) {
+        const teamQ = { from: T0, to: T0 + 2 * DAY, resolution, metrics: ['requests' as const, 'errors' as const, 'requests_5xx' as const, 'latency_p95_ms' as const, 'cost_usd' as const] };
+        const viaTeams = await h.store.callRollups.series(['team_a', 'team_b'], { ...teamQ, group_by: ['team'] });
+        const viaClasses = await h.store.callRollups.series(['team_a', 'team_b'], { ...teamQ, group_by: ['team'], filters: { status_class: [1, 2, 3, 4, 5] } });
+        expect(viaTeams.points.length).toBeGreaterThan(0);
+        expect(compact(viaTeams.points)).toEqual(compact(viaClasses.points));
+      }
+      const p95Teams = await h.store.callRollups.percentiles('all', { from: T0, to: T0 + 2 * DAY, by: 'team' });
+      const p95Classes = await h.store.callRollups.percentiles('all', { from: T0, to: T0 + 2 * DAY, by: 'team', filters: { status_class: [1, 2, 3, 4, 5] } });
+      expect(p95Teams).toEqual(p95Classes);
       const byClass = await h.store.callRollups.series('all', { ...q, metrics: ['requests'], group_by: ['status_class', 'app'], filters: { team_id: 'team_a' } });
       expect(compact(byClass.points)).toEqual([
         { t: 0, g: { status_class: 2, app: 'app_a' }, requests: 1 },
