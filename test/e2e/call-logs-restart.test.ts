@@ -99,7 +99,7 @@ async function restartLosesNothing(databaseUrl?: string): Promise<void> {
   }
 }
 
-describe('call logs across a restart', { timeout: 60_000 }, () => {
+describe('call logs across a restart', { timeout: 120_000 }, () => {
   it('writes every accepted record on close (SQLite, worker-thread writer)', async () => {
     await restartLosesNothing();
   });
