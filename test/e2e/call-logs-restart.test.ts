@@ -197,7 +197,7 @@ describe('call logs across a restart', { timeout: 120_000 }, () => {
           });
           return { status: res.status, body: await res.json() };
         };
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + 60_000;
         for (;;) {
           if (child.exitCode !== null) throw new Error(`gantry start exited: ${out}`);
           const up = await fetch(`${admin}/openapi.json`).then((r) => r.ok, () => false);
