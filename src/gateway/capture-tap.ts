@@ -73,9 +73,9 @@ export class CallCapture {
     const out: CapturedCall = { config };
     const responseHeaders = config.headers || config.bodies ? headersOf(this.#head, ctx.res) : null;
     if (config.bodies) {
-      out.requestBody = this.#request.chunks;
-      // A body the proxy never read (a refused call) is reported by its declared length, if any.
-      out.requestBodyBytes = this.#requestSeen ? this.#request.total : Number(ctx.headers['content-length'] ?? 0) || 0;
+      // A body Gantry never read (a call refused before the proxy) is not there to keep.
+      out.requestBody = this.#requestSeen ? this.#request.chunks : null;
+      out.requestBodyBytes = this.#request.total;
       out.responseBody = this.#response.chunks;
       out.responseBodyBytes = this.#response.total;
     }

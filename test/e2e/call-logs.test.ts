@@ -308,6 +308,8 @@ describe.each(databases)('call logging through a node (%s)', (_name, database) =
     expect(anon).toMatchObject({ status: 401, error_code: 'GANTRY_ERR_UNAUTHORIZED', app_id: null });
     const anonDetail = (await g.api('GET', `/calls/${anon.id}`)).body;
     expect(JSON.parse(anonDetail.bodies.response_body).error.code).toBe('GANTRY_ERR_UNAUTHORIZED');
+    expect(anonDetail.bodies.request_body).toBeNull();
+    expect(anonDetail.bodies.truncated).toBe(false);
   });
 
   it('records AI calls with their bodies, never a provider key or the caller’s key', async () => {
