@@ -21,7 +21,7 @@
  * Knobs: BENCH_BATCH (5000, `call_logs.queue.batch_size`), BENCH_LOAD_MAX_S (3600: the load stops
  * there, and the queries run on what was loaded), BENCH_QUERY_MAX_S (120).
  */
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallRecord } from '../src/core/call-record.js';
@@ -62,6 +62,24 @@ function dbBytes(): number {
 }
 
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
+
+/** CPU ms (user + system) from a /proc stat file: the whole process, or the calling thread. */
+function procCpuMs(file: '/proc/self/stat' | '/proc/thread-self/stat'): number {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU used by every thread but this one (ms): the store worker and its checkpoint thread, which is
+ * what writing costs, apart from generating the records here. On this shared machine wall-clock
+ * rates say as much about the other engineers' load as about ours; CPU time per record does not.
+ */
+const otherThreadsCpuMs = () => procCpuMs('/proc/self/stat') - procCpuMs('/proc/thread-self/stat');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface IngestFigures {
@@ -73,6 +91,11 @@ interface IngestFigures {
   batch_p10_per_s: number;
   batch_median_ms: number;
   batch_max_ms: number;
+  /** CPU of the writing threads per record, and records per CPU-second of them. */
+  writer_cpu_us_per_record: number;
+  records_per_writer_cpu_s: number;
+  /** Main-thread time handing batches to the worker (serializing), per record. */
+  handoff_us_per_record: number;
 }
 
 /**
@@ -83,6 +106,8 @@ async function ingest(sink: WorkerStoreSink, count: number, timeAt: (i: number) 
   const batchMs: number[] = [];
   const batchSizes: number[] = [];
   const t0 = performance.now();
+  const cpu0 = otherThreadsCpuMs();
+  let handoffMs = 0;
   let report = t0;
   let written = 0;
   let inFlight: Promise<void> | null = null;
@@ -92,7 +117,10 @@ async function ingest(sink: WorkerStoreSink, count: number, timeAt: (i: number) 
     for (let i = start; i < end; i++) batch[i - start] = callRecord(timeAt(i), first + i);
     if (inFlight !== null) await inFlight;
     const begun = performance.now();
-    inFlight = sink.write(batch, []).then(() => {
+    const written$ = sink.write(batch, []);
+    // The synchronous part runs on the node's main thread: copying the batch to the worker.
+    handoffMs += performance.now() - begun;
+    inFlight = written$.then(() => {
       batchMs.push(performance.now() - begun);
       batchSizes.push(batch.length);
       written += batch.length;
@@ -109,6 +137,7 @@ async function ingest(sink: WorkerStoreSink, count: number, timeAt: (i: number) 
   }
   if (inFlight !== null) await inFlight;
   const seconds = (performance.now() - t0) / 1000;
+  const writerUs = ((otherThreadsCpuMs() - cpu0) * 1000) / written;
   const rates = batchMs.map((ms, i) => (batchSizes[i]! / ms) * 1000);
   return {
     records: written,
@@ -119,6 +148,9 @@ async function ingest(sink: WorkerStoreSink, count: number, timeAt: (i: number) 
     batch_p10_per_s: Math.round(percentile(rates, 0.1)),
     batch_median_ms: Number(median(batchMs).toFixed(1)),
     batch_max_ms: Number(Math.max(...batchMs).toFixed(1)),
+    writer_cpu_us_per_record: Number(writerUs.toFixed(1)),
+    records_per_writer_cpu_s: Math.round(1e6 / writerUs),
+    handoff_us_per_record: Number(((handoffMs * 1000) / written).toFixed(1)),
   };
 }
 
@@ -209,6 +241,8 @@ interface QueryFigures {
   target: boolean;
   cold_ms: number;
   runs: number;
+  /** CPU time of the query (this process; nothing else runs in it meanwhile), median. */
+  cpu_median_ms: number;
   median_ms: number;
   p95_ms: number;
   max_ms: number;
@@ -217,6 +251,7 @@ interface QueryFigures {
 
 async function timeQueries(store: Store, cases: QueryCase[]): Promise<QueryFigures[]> {
   const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const cpus = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   const cold = new Map<string, number>();
   for (const c of cases) {
     const t = performance.now();
@@ -226,9 +261,12 @@ async function timeQueries(store: Store, cases: QueryCase[]): Promise<QueryFigur
   const deadline = performance.now() + queryMaxS * 1000;
   for (let r = 0; r < queryRuns && performance.now() < deadline; r++) {
     for (const c of cases) {
+      const cpu = process.cpuUsage();
       const t = performance.now();
       await c.run(store);
       times.get(c.name)!.push(performance.now() - t);
+      const used = process.cpuUsage(cpu);
+      cpus.get(c.name)!.push((used.user + used.system) / 1000);
     }
   }
   return cases.map((c) => {
@@ -239,6 +277,7 @@ async function timeQueries(store: Store, cases: QueryCase[]): Promise<QueryFigur
       target: c.target,
       cold_ms: Number(cold.get(c.name)!.toFixed(1)),
       runs: ts.length,
+      cpu_median_ms: Number(median(cpus.get(c.name)!).toFixed(1)),
       median_ms: Number(median(ts).toFixed(1)),
       p95_ms: Number(p95.toFixed(1)),
       max_ms: Number(Math.max(...ts).toFixed(1)),
@@ -291,16 +330,24 @@ async function main(): Promise<void> {
   const ingestRows: Array<Array<string | number>> = [];
   for (const [name, f] of [['load (7.5 days of traffic)', load], ['live (20 000/s arrivals)', live]] as const) {
     if (f === null) continue;
-    ingestRows.push([name, f.records, f.overall_per_s, f.batch_median_per_s, f.batch_p10_per_s, f.batch_median_ms, f.batch_max_ms]);
+    ingestRows.push([name, f.records, f.overall_per_s, f.batch_median_per_s, f.batch_p10_per_s, f.batch_median_ms, f.batch_max_ms, f.writer_cpu_us_per_record, f.records_per_writer_cpu_s, f.handoff_us_per_record]);
   }
-  out.push(table(['ingest', 'records', 'overall/s', 'batch median/s', 'batch p10/s', 'batch median ms', 'batch max ms'], ingestRows));
   out.push(
-    `live ingest vs ${INGEST_TARGET}/s: ${live.batch_median_per_s >= INGEST_TARGET ? 'met' : 'NOT met'} (batch median ${live.batch_median_per_s}/s; overall ${live.overall_per_s}/s includes generating the records on the same 2 cores)`,
+    table(
+      ['ingest', 'records', 'overall/s', 'batch median/s', 'batch p10/s', 'batch median ms', 'batch max ms', 'writer CPU µs/record', 'records/writer CPU-s', 'main-thread handoff µs/record'],
+      ingestRows,
+    ),
+  );
+  out.push(
+    [
+      `live ingest vs ${INGEST_TARGET}/s: wall clock ${live.batch_median_per_s >= INGEST_TARGET ? 'met' : 'NOT met'} (batch median ${live.batch_median_per_s}/s; overall ${live.overall_per_s}/s includes generating the records on the same 2 cores);`,
+      `  per CPU-second of the writing threads ${live.records_per_writer_cpu_s >= INGEST_TARGET ? 'met' : 'NOT met'} (${live.records_per_writer_cpu_s}/s: what one core given to the writer sustains)`,
+    ].join('\n'),
   );
   out.push(
     table(
-      ['query', 'cold ms', 'runs', 'median ms', 'p95 ms', 'max ms', `< ${TARGET_MS} ms`],
-      results.map((r) => [r.name, r.cold_ms, r.runs, r.median_ms, r.p95_ms, r.max_ms, r.met === null ? '(context)' : r.met ? 'met' : 'NOT met']),
+      ['query', 'cold ms', 'runs', 'median ms', 'p95 ms', 'max ms', 'CPU ms (median)', `p95 < ${TARGET_MS} ms`],
+      results.map((r) => [r.name, r.cold_ms, r.runs, r.median_ms, r.p95_ms, r.max_ms, r.cpu_median_ms, r.met === null ? '(context)' : r.met ? 'met' : 'NOT met']),
     ),
   );
   process.stdout.write(`\n${out.join('\n\n')}\n`);
