@@ -1,0 +1,105 @@
+/**
+ * The rate limiters alone, without HTTP: CPU per check, which a loaded machine disturbs far less than
+ * it disturbs throughput. Local: what the policy does per request (a hit and its headers), 1M times.
+ * Redis: 50 concurrent callers hitting one key for BENCH_DURATION seconds, CPU of this process and of
+ * redis-server (INFO cpu; includes anything else that server does meanwhile) per hit, with and without
+ * auto-pipelining. Bounded in count and time; keys under a prefix of this run's own, deleted after.
+ *
+ *   npx tsx bench/ratelimit-micro.ts   (BENCH_REDIS_URL, else GANTRY_TEST_REDIS_URL, else redis://127.0.0.1:6379)
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { LocalRateLimiter, ownedClientOptions, RedisRateLimiter, rateLimitHeaders, type RateLimitAlgorithm } from '../src/ratelimit/index.js';
+import { envInt, median } from './lib.js';
+import { redisCpuMs } from './paired.js';
+
+const REDIS_URL = process.env.BENCH_REDIS_URL || process.env.GANTRY_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const ALGORITHMS: RateLimitAlgorithm[] = ['sliding-window', 'gcra'];
+const NEVER_DENY = { limit: 100_000_000, periodMs: 1000 };
+const cpuUs = (u: NodeJS.CpuUsage) => u.user + u.system;
+
+function local(algorithm: RateLimitAlgorithm): number {
+  const limiter = new LocalRateLimiter({ algorithm });
+  const samples: number[] = [];
+  let sink = 0;
+  for (let round = 0; round < 5; round++) {
+    const n = 1_000_000;
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) sink += rateLimitHeaders(limiter.hit('policy:ip:127.0.0.1', NEVER_DENY), 'bench', { periodMs: 1000 }).length;
+    samples.push(cpuUs(process.cpuUsage(t0)) / n);
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return median(samples);
+}
+
+async function redisRun(algorithm: RateLimitAlgorithm, autoPipelining: boolean, admin: Redis, prefix: string, seconds: number) {
+  const client = new Redis(REDIS_URL, { ...ownedClientOptions(), enableAutoPipelining: autoPipelining });
+  client.on('error', () => {});
+  await new Promise((r) => client.once('ready', r));
+  const limiter = new RedisRateLimiter({ redis: client, failMode: 'closed', algorithm, keyPrefix: prefix });
+  const run = async (ms: number) => {
+    let n = 0;
+    let failed = 0;
+    const end = Date.now() + ms;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (Date.now() < end) {
+          const d = await limiter.hit('k', NEVER_DENY);
+          n++;
+          if (!d.allowed) failed++;
+        }
+      }),
+    );
+    return { n, failed };
+  };
+  await run(500);
+  const node: number[] = [];
+  const redis: number[] = [];
+  const rate: number[] = [];
+  let failed = 0;
+  for (let round = 0; round < 3; round++) {
+    const [c0, r0, t0] = [process.cpuUsage(), await redisCpuMs(admin), performance.now()];
+    const r = await run(seconds * 1000);
+    const [c1, r1, t1] = [cpuUs(process.cpuUsage(c0)), await redisCpuMs(admin), performance.now()];
+    node.push(c1 / r.n);
+    redis.push(((r1 - r0) * 1000) / r.n);
+    rate.push((r.n / (t1 - t0)) * 1000);
+    failed += r.failed;
+  }
+  client.disconnect();
+  return { hitsPerS: median(rate), nodeUs: median(node), redisUs: median(redis), failed };
+}
+
+async function main(): Promise<void> {
+  const seconds = envInt('BENCH_DURATION', 3);
+  for (const a of ALGORITHMS) process.stdout.write(`local ${a}: ${local(a).toFixed(2)} µs CPU per check (hit + headers)\n`);
+  const admin = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const prefix = `gantry-bench-rlmicro-${process.pid}-${randomBytes(4).toString('hex')}:`;
+  try {
+    for (const a of ALGORITHMS) {
+      for (const auto of [false, true]) {
+        const r = await redisRun(a, auto, admin, prefix, seconds);
+        process.stdout.write(
+          `redis ${a}${auto ? ', auto-pipelining' : ''}: ${Math.round(r.hitsPerS)} hits/s, this process ${r.nodeUs.toFixed(1)} µs and redis-server ${r.redisUs.toFixed(1)} µs CPU per hit` +
+            `${r.failed ? `, ${r.failed} timed out (fail closed)` : ''}\n`,
+        );
+      }
+    }
+  } finally {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await admin.unlink(...keys);
+    } while (cursor !== '0');
+    admin.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    process.exit(1);
+  },
+);
