@@ -271,6 +271,25 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
     expect(origin.hits('/d/coalesce-reval')).toBe(2);
   });
 
+  it('has waiters handed an already stale entry revalidate it once, together', async () => {
+    const body = deferred();
+    const validated = deferred();
+    origin.on('/d/coalesce-stale', (_r, n) =>
+      n === 1
+        ? { headers: { 'cache-control': 'max-age=10', etag: '"z1"', age: '30' }, hold: body.promise, body: 'z' }
+        : { status: 304, headers: { etag: '"z1"', 'cache-control': 'max-age=60' }, before: validated.promise },
+    );
+    const replies = Array.from({ length: 5 }, () => get('/d/coalesce-stale'));
+    await waitFor(() => origin.hits('/d/coalesce-stale') === 1, 3000, 'the miss');
+    body.release();
+    await waitFor(() => origin.hits('/d/coalesce-stale') === 2, 3000, 'the revalidation');
+    validated.release();
+    const all = await Promise.all(replies);
+    expect(all.map((r) => [r.status, r.text])).toEqual(Array(5).fill([200, 'z']));
+    expect(all.map((r) => r.headers['x-gantry-cache']).sort()).toEqual(['HIT', 'HIT', 'HIT', 'MISS', 'REVALIDATED']);
+    expect(origin.hits('/d/coalesce-stale')).toBe(2);
+  });
+
   it('sends waiters upstream themselves when the coalesced answer may not be stored', async () => {
     const gate = deferred();
     origin.on('/d/coalesce-private', (_r, n) => ({ headers: { 'cache-control': 'private' }, hold: n === 1 ? gate.promise : undefined, body: `own-${n}` }));

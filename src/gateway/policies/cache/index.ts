@@ -18,6 +18,7 @@ import {
   mergeNotModified,
   requestDirectives,
   retentionMs,
+  type RequestDirectives,
   revalidationHeaders,
   whyNotStorable,
   type CacheOptions as HttpCacheOptions,
@@ -128,9 +129,12 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
     }
 
     function refreshInBackground(ctx: RequestContext, key: string, urlTag: string, entry: CacheEntry): void {
-      if (coalescer === null || coalescer.isInFlight(key)) return;
+      // Its own key: one refresh at a time per entry, whatever else is in flight for the key (a miss
+      // whose store write has not been acknowledged yet, while the entry is already readable).
+      const refreshKey = `refresh\n${key}`;
+      if (coalescer === null || coalescer.isInFlight(refreshKey)) return;
       coalescer
-        .run(key, () =>
+        .run(refreshKey, () =>
           refreshEntry(ctx, {
             entry,
             tagsFor: (headers) => tagsFor(ctx, urlTag, headers),
@@ -182,27 +186,41 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       };
       PENDING.set(ctx, pending);
 
-      const entry = await lookup(store, key, ctx);
-      if (entry !== undefined) {
+      return answer(ctx, pending, directives, await lookup(store, key, ctx), 0);
+    }
+
+    /**
+     * Answers from `entry` when it can, or sets the request up to go upstream (a revalidation or a
+     * miss), coalesced with others. `round` counts the coalesced fetches this request already waited
+     * for: a waiter handed a stale entry by a miss may join (or lead) its revalidation, and after
+     * that goes upstream alone.
+     */
+    function answer(ctx: RequestContext, pending: Pending, directives: RequestDirectives, entry: CacheEntry | null | undefined, round: number): void | Promise<void> {
+      const mayCoalesce = round < 2;
+      const now = Date.now();
+      if (entry != null) {
         const action = decide(entry, ctx, now, http);
         if (action === 'fresh') return answerFromEntry(ctx, entry, 'HIT', now);
         if (action === 'stale-while-revalidate') {
           answerFromEntry(ctx, entry, 'STALE', now);
-          refreshInBackground(ctx, key, urlTag, entry);
+          refreshInBackground(ctx, pending.key, pending.urlTag, entry);
           return;
         }
         if (action !== 'miss' && !directives.onlyIfCached) {
-          // Revalidate through the proxy: our validators replace the client's conditions, which
-          // are answered from the merged entry.
-          pending.stale = entry;
-          pending.staleIfError = action === 'stale-if-error-allowed';
-          ctx.dropUpstreamHeaders(CLIENT_CONDITIONALS);
-          ctx.addUpstreamHeaders(revalidationHeaders(entry));
-          if (pending.staleIfError) ctx.upstreamFallback = serveStaleOnError;
-          setCacheStatus(ctx, 'MISS');
-          return coalesce(ctx, pending);
+          if (pending.stale === null) {
+            // Revalidate through the proxy: our validators replace the client's conditions, which
+            // are answered from the merged entry.
+            pending.stale = entry;
+            pending.staleIfError = action === 'stale-if-error-allowed';
+            ctx.dropUpstreamHeaders(CLIENT_CONDITIONALS);
+            ctx.addUpstreamHeaders(revalidationHeaders(entry));
+            if (pending.staleIfError) ctx.upstreamFallback = serveStaleOnError;
+            setCacheStatus(ctx, 'MISS');
+          }
+          return mayCoalesce ? coalesce(ctx, pending, directives, round) : undefined;
         }
       }
+      if (pending.stale !== null) return; // a waiter whose revalidation found nothing better: its own
       if (directives.onlyIfCached) {
         setCacheStatus(ctx, 'MISS');
         throw new GantryError('GANTRY_ERR_NOT_CACHED');
@@ -210,8 +228,8 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       setCacheStatus(ctx, 'MISS');
       // A conditional miss may be answered 304 by the origin, not a full response to share; a
       // no-cache request asked for its own trip to the origin.
-      if (isConditional(ctx.headers) || directives.noCache) return;
-      return coalesce(ctx, pending);
+      if (round > 0 || isConditional(ctx.headers) || directives.noCache) return;
+      return coalesce(ctx, pending, directives, round);
     }
 
     /**
@@ -221,7 +239,7 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
      * upstream themselves. Only GET without Authorization takes part: a HEAD answer cannot be
      * stored, and answers to Authorization are rarely shareable.
      */
-    async function coalesce(ctx: RequestContext, pending: Pending): Promise<void> {
+    async function coalesce(ctx: RequestContext, pending: Pending, directives: RequestDirectives, round: number): Promise<void> {
       if (coalescer === null || !options.coalesce || !pending.mayStore || ctx.headers.authorization !== undefined) return;
       let leader = false;
       let settle: (entry: CacheEntry | null) => void = () => {};
@@ -249,7 +267,9 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       } catch {
         got = null; // waited too long: go upstream
       }
-      if (got !== null && decide(got, ctx, Date.now(), http) === 'fresh') answerFromEntry(ctx, got, 'HIT', Date.now());
+      // The leader's entry: fresh → HIT; stale (max-age=0, an Age past it, this request's own
+      // directives) → refreshed or revalidated like any stored entry.
+      if (got !== null) return answer(ctx, pending, directives, got, round + 1);
     }
 
     function invalidateOnSuccess(ctx: RequestContext): void {
