@@ -7,6 +7,7 @@
 import { RedisCacheStore } from '../cache/redis-store.js';
 import { GantryError } from '../core/errors.js';
 import type { DataPlane } from '../gateway/data-plane.js';
+import { withTimeout } from './backoff.js';
 import { createPurgeBus, type CachePurgeBus } from './cache-purge-bus.js';
 import type { NotifierLogger } from './notifier.js';
 
@@ -79,6 +80,7 @@ export class CachePurger implements CachePurgeService {
 }
 
 const REDIS_READY_MS = 2000;
+const BUS_START_MS = 1000;
 
 /** Waits for the store's connection to be ready (reconnecting after an outage), at most `ms`. */
 async function ready(store: RedisCacheStore, ms: number): Promise<void> {
@@ -112,9 +114,12 @@ export async function startCachePurging(opts: {
   const bus = createPurgeBus(opts);
   const dataPlane = opts.dataPlane;
   if (bus && dataPlane) {
-    await bus.start((tags) => {
+    // Bounded: with the store or Redis down at start the node must not wait for them (the bus keeps
+    // trying in the background).
+    const listening = bus.start((tags) => {
       dataPlane.purgeCache(tags, { redis: false }).catch(() => undefined);
     });
+    await withTimeout(listening, BUS_START_MS, 'listening for cache purges').catch(() => undefined);
     dataPlane.cacheStores.setBroadcast((tags) => {
       bus.publish(tags).catch((err: unknown) => opts.logger.warn({ err }, 'cache invalidation could not be announced to the other nodes'));
     });
