@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../fixtures/cache-origin.js';
 import { closedPort } from '../fixtures/upstream.js';
 import { startTestGantry, TEST_ADMIN_TOKEN, type TestGantry } from '../helpers/gantry.js';
-import { deleteByPrefix, describeRedis, uniquePrefix } from '../helpers/redis.js';
+import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
+import { deleteByPrefix, describeGated, describeRedis, uniquePrefix } from '../helpers/redis.js';
 import { send, waitFor } from './helpers.js';
 
 interface Api {
@@ -191,8 +192,8 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
   let one: TestGantry;
   let two: TestGantry;
   let api: Api;
-  let mem: { routeId: string };
-  let shared: { routeId: string };
+  let mem: { serviceId: string; routeId: string };
+  let shared: { serviceId: string; routeId: string };
 
   beforeAll(async () => {
     origin = await startOrigin();
@@ -242,6 +243,27 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
     expect(origin.hits('/shared/y')).toBe(2);
   });
 
+  it('purges from a control-only node (no data plane): Redis once, and every data plane', async () => {
+    const control = await startTestGantry({ databaseUrl: join(dir, 'shared.db'), redisUrl, redisPrefix: prefix, role: 'control' });
+    try {
+      cacheable(origin, '/mem/c');
+      cacheable(origin, '/shared/c');
+      for (const p of ['/mem/c', '/shared/c']) {
+        await send(`${two.dataUrl}${p}`);
+        expect((await send(`${two.dataUrl}${p}`)).headers['x-gantry-cache']).toBe('HIT');
+      }
+      const res = await adminClient(control)('POST', '/cache/purge', { service_id: shared.serviceId });
+      expect(res.body).toMatchObject({ purged: 'service', removed: { this_node_memory: null }, announced: 'redis' });
+      expect(res.body.removed.redis).toBeGreaterThanOrEqual(1);
+      expect((await send(`${two.dataUrl}/shared/c`)).headers['x-gantry-cache']).toBe('MISS');
+      const byRoute = await adminClient(control)('POST', '/cache/purge', { route_id: mem.routeId });
+      expect(byRoute.status).toBe(200);
+      await waitFor(async () => (await send(`${two.dataUrl}/mem/c`)).headers['x-gantry-cache'] === 'MISS', 5000, 'the purge on node two');
+    } finally {
+      await control.stop();
+    }
+  });
+
   it('announces an invalidation by an unsafe request to the other node', async () => {
     origin.on('/mem/doc', (req, n) => (req.method === 'GET' ? { headers: { 'cache-control': 'max-age=300' }, body: `doc${n}` } : { status: 204 }));
     await send(`${two.dataUrl}/mem/doc`);
@@ -250,3 +272,45 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
     await waitFor(async () => (await send(`${two.dataUrl}/mem/doc`)).headers['x-gantry-cache'] === 'MISS', 5000, 'the invalidation on node two');
   });
 });
+
+describeGated(
+  'cache purges across two nodes sharing PostgreSQL (no Redis: NOTIFY)',
+  postgresTestUrl() ? null : 'set GANTRY_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it',
+  () => {
+    let origin: Origin;
+    let db: { url: string; drop(): Promise<void> };
+    let one: TestGantry;
+    let two: TestGantry;
+    let api: Api;
+    let route: { serviceId: string; routeId: string };
+
+    beforeAll(async () => {
+      origin = await startOrigin();
+      db = await createTempDatabase(postgresTestUrl()!);
+      one = await startTestGantry({ databaseUrl: db.url, redisUrl: undefined });
+      two = await startTestGantry({ databaseUrl: db.url, redisUrl: undefined, role: 'data' });
+      api = adminClient(one);
+      const teamId = (await api('GET', '/teams')).body.data[0].id as string;
+      route = await cachedRoute(api, origin, 'pg', teamId);
+      origin.on('/pg/probe', () => ({ body: 'up' }));
+      await waitFor(async () => (await send(`${two.dataUrl}/pg/probe`)).status === 200, 8000, 'the route on node two');
+    });
+
+    afterAll(async () => {
+      await two?.stop();
+      await one?.stop();
+      await origin?.close();
+      await db?.drop();
+    });
+
+    it("reaches the other node's memory store", async () => {
+      cacheable(origin, '/pg/x');
+      await send(`${two.dataUrl}/pg/x`);
+      expect((await send(`${two.dataUrl}/pg/x`)).headers['x-gantry-cache']).toBe('HIT');
+      const res = await api('POST', '/cache/purge', { route_id: route.routeId });
+      expect(res.body).toEqual({ purged: 'route', removed: { this_node_memory: 0, redis: null }, announced: 'postgres' });
+      await waitFor(async () => (await send(`${two.dataUrl}/pg/x`)).headers['x-gantry-cache'] === 'MISS', 5000, 'the purge on node two');
+    });
+  },
+);
+
