@@ -138,6 +138,17 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
     expect((await get('/d/reval')).headers['x-gantry-cache']).toBe('HIT');
   });
 
+  it('drops a stale entry the origin replaces with a response it may not keep', async () => {
+    origin.on('/d/now-private', (_r, n) =>
+      n === 1 ? { headers: { 'cache-control': 'max-age=10', etag: '"p1"', age: '30' }, body: 'shared' } : { headers: { 'cache-control': 'private' }, body: `mine-${n}` },
+    );
+    await get('/d/now-private');
+    expect((await get('/d/now-private')).text).toBe('mine-2');
+    // Not revalidated any more: a plain miss, no validator sent.
+    expect((await get('/d/now-private')).text).toBe('mine-3');
+    expect(origin.requests.filter((q) => q.url === '/d/now-private').at(-1)!.headers['if-none-match']).toBeUndefined();
+  });
+
   it('revalidates a stored no-cache response on every use', async () => {
     origin.on('/d/no-cache', (req) =>
       req.headers['if-none-match'] === '"n1"' ? { status: 304, headers: { etag: '"n1"' } } : { headers: { 'cache-control': 'no-cache', etag: '"n1"' }, body: 'nc' },

@@ -303,6 +303,11 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
             answerFromEntry(ctx, fresh, 'REVALIDATED', now);
             return;
           }
+          // A 304 for another representation than ours (§4.3.4): the client did not ask for a 304;
+          // the stored response is the closest answer there is.
+          pending.settle?.(null);
+          answerFromEntry(ctx, stale, 'STALE', now);
+          return;
         } else if (status >= 500 && pending.staleIfError) {
           pending.settle?.(null);
           answerFromEntry(ctx, stale, 'STALE', now);
@@ -317,6 +322,8 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         Number(headers['content-length'] ?? 0) > maxEntryBytes
       ) {
         settle?.(null);
+        // The origin replaced the stale entry with a response we may not keep: drop the entry.
+        if (stale !== null && status < 500) void Promise.resolve(store.delete(pending.key)).catch(() => undefined);
         return;
       }
       ctx.bodyTap = new EntryFill(ctx, pending, now, maxEntryBytes, (entryHeaders) => tagsFor(ctx, pending.urlTag, entryHeaders), (entry) => {
