@@ -24,6 +24,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_SERIES_METRICS } from '../src/control/routes/analytics/routes.js';
 import type { CallRecord } from '../src/core/call-record.js';
 import { createStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
@@ -192,6 +193,11 @@ function queries(end: number): QueryCase[] {
       name: 'series 24h/minute, all teams',
       target: true,
       run: (s) => s.callRollups.series('all', { ...day, resolution: 'minute', metrics: [...dashboard] }),
+    },
+    {
+      name: 'series 24h/minute, API default metrics, all',
+      target: true,
+      run: (s) => s.callRollups.series('all', { ...day, resolution: 'minute', metrics: [...DEFAULT_SERIES_METRICS] }),
     },
     {
       name: 'series 24h/minute, one app',
