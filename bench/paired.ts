@@ -1,6 +1,6 @@
 /**
  * Interleaved rounds for a machine whose load drifts within a run (it is shared): every round runs
- * every scenario once, in an order rotated each round, and each scenario is compared with the
+ * every scenario once, in an order shuffled each round, and each scenario is compared with the
  * reference *of the same round*. The figures of record are medians of those per-round ratios, next to
  * medians of the raw figures. Each run also samples the CPU time the serving process (and, when
  * asked, a second one such as redis-server) spent per request: under contention that moves far less
@@ -60,15 +60,39 @@ async function measured(s: PairedScenario): Promise<PairedRun> {
   };
 }
 
-/** Runs `rounds` rotated rounds after a `warmupS` run of each scenario; `ref` names the reference. */
+const SETTLE_MS = 500;
+
+/**
+ * 0..n-1 in an order drawn from `seed` (mulberry32 + Fisher-Yates): each round its own order, so no
+ * scenario always runs first, or always right after the same other one.
+ */
+function shuffled(n: number, seed: number): number[] {
+  let a = seed >>> 0;
+  const rnd = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Runs `rounds` shuffled rounds after a `warmupS` run of each scenario; `ref` names the reference. */
 export async function runPairedRounds(scenarios: PairedScenario[], rounds: number, warmupS: number, ref: string): Promise<PairedSummary[]> {
   const refIndex = scenarios.findIndex((s) => s.name === ref);
   if (refIndex < 0) throw new Error(`no scenario named ${ref}`);
   for (const s of scenarios) await runLoad({ ...s.load, durationS: warmupS });
   const runs: PairedRun[][] = scenarios.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < scenarios.length; k++) {
-      const i = (k + round) % scenarios.length;
+    for (const i of shuffled(scenarios.length, round + 1)) {
+      // A moment of quiet, so that what one run leaves behind (GC, expiring keys) does not land in the next.
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
       const run = await measured(scenarios[i]!);
       runs[i]!.push(run);
       process.stderr.write(`  round ${round + 1}/${rounds} ${scenarios[i]!.name}: ${Math.round(run.rps)} req/s, ${run.cpuUs.toFixed(0)} µs CPU/req\n`);
