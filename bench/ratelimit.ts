@@ -24,13 +24,16 @@ const REDIS_URL = process.env.BENCH_REDIS_URL || process.env.GANTRY_TEST_REDIS_U
 /** Per second and far above what this machine can send: the check runs, the limit never denies. */
 const NEVER_DENY = { limit: 100_000_000, per: 'second', by: 'ip' } as const;
 
-const ROUTES = [
+const ALL_ROUTES = [
   { name: 'plain', path: 'plain', policy: null },
   { name: 'local sliding-window', path: 'local-sw', policy: { ...NEVER_DENY, algorithm: 'sliding-window', backend: 'local' } },
   { name: 'local gcra', path: 'local-gcra', policy: { ...NEVER_DENY, algorithm: 'gcra', backend: 'local' } },
   { name: 'redis sliding-window', path: 'redis-sw', policy: { ...NEVER_DENY, algorithm: 'sliding-window', backend: 'redis', fail_mode: 'closed' } },
   { name: 'redis gcra', path: 'redis-gcra', policy: { ...NEVER_DENY, algorithm: 'gcra', backend: 'redis', fail_mode: 'closed' } },
 ] as const;
+/** BENCH_ONLY=local-gcra,redis-sw (route paths) narrows the run; `plain`, the reference, always runs. */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+const ROUTES = ALL_ROUTES.filter((r) => r.path === 'plain' || ONLY === undefined || ONLY.includes(r.path));
 
 async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';
