@@ -89,7 +89,8 @@ function aiPart(ai: AiCallEvent): CallRecordAi {
     cache_write_tokens: usage?.cache_write_tokens ?? 0,
     reasoning_tokens: usage?.reasoning_tokens ?? 0,
     tokens_estimated: usage?.estimated ?? false,
-    cost_usd: ai.cost?.total ?? 0,
+    // A cache hit's event carries what it saved; nothing was spent at the provider.
+    cost_usd: ai.cacheHit ? 0 : (ai.cost?.total ?? 0),
     streamed: ai.streamed,
     ttft_ms: ai.ttftMs,
     fallback_path: fallbackPath(ai),

@@ -171,6 +171,14 @@ describe('call collector', () => {
     expect(entries).toHaveLength(3);
   });
 
+  test('an AI cache hit is recorded as costing nothing, though its event carries the cost it saved', () => {
+    const hit = prepareEntry(new CallEntry(callEvent({ serviceKind: 'ai' }), aiEvent({ cacheHit: true })), { nodeId: 'n' });
+    const paid = prepareEntry(new CallEntry(callEvent({ serviceKind: 'ai' }), aiEvent()), { nodeId: 'n' });
+    expect(hit.ai?.cost_usd).toBe(0);
+    expect(hit.cache_status).toBe('HIT');
+    expect(paid.ai?.cost_usd).toBeCloseTo(0.003, 9);
+  });
+
   test('an entry is built into a record once, however many pipelines prepare it', () => {
     const entry = new CallEntry(callEvent({ serviceKind: 'http' }), null);
     const a = prepareEntry(entry, { nodeId: 'n' });
