@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
 import { BucketLayout, Family, MsHistogram, renderFamilies } from '../../src/telemetry/metrics/families.js';
-import { checkMetricsToken } from '../../src/telemetry/metrics/index.js';
+import { checkMetricsToken, spellNaN } from '../../src/telemetry/metrics/index.js';
 import { startTestGantry, TEST_ADMIN_TOKEN, type TestGantry } from '../helpers/gantry.js';
 import { parseExposition } from '../helpers/prometheus.js';
 
@@ -73,5 +73,11 @@ describe('the metrics token', () => {
       expect((await fetch(`${g.adminUrl}/api/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
       expect((await fetch(`${g.adminUrl}/healthz`)).status).toBe(200);
     });
+  });
+});
+
+describe('process metrics from prom-client', () => {
+  it('a NaN sample is spelled NaN, as the text format requires', () => {
+    expect(spellNaN('nodejs_eventloop_lag_mean_seconds Nan\nx{a="Nan"} 1\n')).toBe('nodejs_eventloop_lag_mean_seconds NaN\nx{a="Nan"} 1\n');
   });
 });

@@ -56,7 +56,7 @@ export class GantryMetrics {
 
   /** The exposition text (Prometheus text format 0.0.4). */
   async render(): Promise<string> {
-    return renderFamilies(this.#families) + (await processMetrics().metrics());
+    return renderFamilies(this.#families) + spellNaN(await processMetrics().metrics());
   }
 
   close(): void {
@@ -65,4 +65,12 @@ export class GantryMetrics {
     diagnostics_channel.unsubscribe(CALL_CHANNEL, this.#calls.onCall);
     diagnostics_channel.unsubscribe(AI_CALL_CHANNEL, this.#ai.onAiCall);
   }
+}
+
+/**
+ * prom-client writes a NaN sample (the event-loop lag before its first measurement) as `Nan`; the
+ * text format spells it `NaN`, and strict scrapers reject anything else.
+ */
+export function spellNaN(text: string): string {
+  return text.replace(/ Nan$/gm, ' NaN');
 }
