@@ -82,3 +82,17 @@ export function retryInBackground(
     },
   };
 }
+
+/** Closes Redis connections politely (QUIT) within `timeoutMs` each, and drops those that do not answer. */
+export async function quitRedis(connections: ReadonlyArray<{ quit(): Promise<unknown>; disconnect(): void } | undefined>, timeoutMs: number): Promise<void> {
+  await Promise.all(
+    connections.map(async (c) => {
+      if (c === undefined) return;
+      try {
+        await withTimeout(c.quit(), timeoutMs, 'quit');
+      } catch {
+        c.disconnect();
+      }
+    }),
+  );
+}

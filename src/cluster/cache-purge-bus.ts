@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import { redactUrl } from '../config/settings.js';
-import { backoffMs, withTimeout } from './backoff.js';
+import { backoffMs, quitRedis, withTimeout } from './backoff.js';
 import type { NotifierLogger } from './notifier.js';
 
 export const PURGE_CHANNEL_POSTGRES = 'gantry_cache_purge';
@@ -96,18 +96,10 @@ export class RedisPurgeBus implements CachePurgeBus {
   }
 
   async close(): Promise<void> {
-    const connections = [this.#subscriber, this.#publisher].filter((c): c is Redis => c !== undefined);
+    const connections = [this.#subscriber, this.#publisher];
     this.#subscriber = undefined;
     this.#publisher = undefined;
-    await Promise.all(
-      connections.map(async (c) => {
-        try {
-          await withTimeout(c.quit(), this.#timeoutMs, 'quit');
-        } catch {
-          c.disconnect();
-        }
-      }),
-    );
+    await quitRedis(connections, this.#timeoutMs);
   }
 
   #connection(role: string, extra: RedisOptions): Redis {

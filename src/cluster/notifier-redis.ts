@@ -8,7 +8,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../config/settings.js';
-import { backoffMs, withTimeout } from './backoff.js';
+import { backoffMs, quitRedis, withTimeout } from './backoff.js';
 import type { ConfigNotifier, NotifierLogger } from './notifier.js';
 
 export interface RedisNotifierOptions {
@@ -57,18 +57,10 @@ export class RedisNotifier implements ConfigNotifier {
   }
 
   async close(): Promise<void> {
-    const connections = [this.#subscriber, this.#publisher].filter((c): c is Redis => c !== undefined);
+    const connections = [this.#subscriber, this.#publisher];
     this.#subscriber = undefined;
     this.#publisher = undefined;
-    await Promise.all(
-      connections.map(async (c) => {
-        try {
-          await withTimeout(c.quit(), this.#timeoutMs, 'quit');
-        } catch {
-          c.disconnect();
-        }
-      }),
-    );
+    await quitRedis(connections, this.#timeoutMs);
   }
 
   get #timeoutMs(): number {
