@@ -46,6 +46,12 @@ async function cachedRoute(api: Api, origin: Origin, tag: string, teamId: string
   return { serviceId: svc.id as string, routeId: route.id as string };
 }
 
+/** True once the node serves `url` through its cache policy (the route can be served before its policy arrives). */
+async function servedWithCache(url: string): Promise<boolean> {
+  const res = await send(url);
+  return res.status === 200 && res.headers['x-gantry-cache'] !== undefined;
+}
+
 function cacheable(origin: Origin, path: string, extra: Record<string, string> = {}): void {
   origin.on(path, (_r, n) => ({ headers: { 'cache-control': 'max-age=300', ...extra }, body: `${path}#${n}` }));
 }
@@ -71,8 +77,8 @@ describe('POST /api/v1/cache/purge on one node', () => {
     viewerA = (await created(api('POST', '/admin-tokens', { name: 'a-viewer', role: 'team_viewer', team_id: teamA }))).token;
     a = await cachedRoute(api, origin, 'a', teamA);
     b = await cachedRoute(api, origin, 'b', teamB);
-    origin.on('/a/probe', () => ({ body: 'up' }));
-    await waitFor(async () => (await send(`${node.dataUrl}/a/probe`)).status === 200, 5000, 'the routes');
+    origin.on('/b/probe', () => ({ body: 'up' }));
+    await waitFor(() => servedWithCache(`${node.dataUrl}/b/probe`), 5000, 'the routes');
   });
 
   afterAll(async () => {
@@ -207,7 +213,7 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
     mem = await cachedRoute(api, origin, 'mem', teamId);
     shared = await cachedRoute(api, origin, 'shared', teamId, { store: 'redis' });
     origin.on('/shared/probe', () => ({ body: 'up' }));
-    for (const n of [one, two]) await waitFor(async () => (await send(`${n.dataUrl}/shared/probe`)).status === 200, 8000, 'the routes');
+    for (const n of [one, two]) await waitFor(() => servedWithCache(`${n.dataUrl}/shared/probe`), 8000, 'the routes');
     for (const n of [one, two]) await waitFor(() => n.dataPlane!.cacheStores.redisStore().redis.status === 'ready', 5000, 'Redis');
   });
 
@@ -293,7 +299,7 @@ describeGated(
       const teamId = (await api('GET', '/teams')).body.data[0].id as string;
       route = await cachedRoute(api, origin, 'pg', teamId);
       origin.on('/pg/probe', () => ({ body: 'up' }));
-      await waitFor(async () => (await send(`${two.dataUrl}/pg/probe`)).status === 200, 8000, 'the route on node two');
+      await waitFor(() => servedWithCache(`${two.dataUrl}/pg/probe`), 8000, 'the route and its cache policy on node two');
     });
 
     afterAll(async () => {
