@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startOrigin, type Origin } from '../fixtures/cache-origin.js';
 import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 import { deleteByPrefix, describeGated, eventually, redisTestUrl, uniquePrefix } from '../helpers/redis.js';
-import { GantryNode, statusOf } from './harness.js';
+import { GantryNode } from './harness.js';
 
 const PG_URL = postgresTestUrl();
 const REDIS_URL = redisTestUrl();
@@ -56,7 +56,8 @@ describeGated('the response cache on a cluster of three gantry processes', reaso
       if (store === 'memory') memoryRoute = route.body.id;
     }
     origin.on('/local/probe', () => ({ body: 'up' }));
-    await eventually(async () => (await Promise.all(nodes.map((n) => statusOf(`${n.dataUrl}/local/probe`)))).every((s) => s === 200), 10_000);
+    // Wait for the policy too: a node can serve the route before its cache policy arrives.
+    await eventually(async () => (await Promise.all(nodes.map((n) => cacheStatus(n, '/local/probe')))).every((s) => s !== null), 10_000);
   }, 120_000);
 
   afterAll(async () => {
