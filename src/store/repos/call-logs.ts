@@ -12,7 +12,7 @@ import { toGantryError } from '../errors.js';
 import type { Database } from '../schema.js';
 import type { CallLogDeleteOptions, CallLogDetail, CallLogFilters, CallLogPageQuery, Page, Store, TeamScope } from '../types.js';
 import { CALL_ID, callIdFloor, callIdTime } from './call-ids.js';
-import { BODY_COLUMNS, LOG_COLUMNS, fillBodyRow, fillLogRow, toBodies, toRecord, type LogRow } from './call-log-rows.js';
+import { BODY_COLUMNS, LOG_COLUMNS, PLAIN_LOG_COLUMNS, fillBodyRow, fillLogRow, toBodies, toRecord, type LogRow } from './call-log-rows.js';
 import { keyCache, rememberKeys, rollupPlan } from './call-rollup-write.js';
 import { placeholders, run } from './call-sql.js';
 import { WriterBusy, callWriter, runPlanWithKysely, type WritePlan } from './call-writer.js';
@@ -42,15 +42,23 @@ function* insertPlan(
   for (const b of bodies) bodiesById.set(b.id, b);
   const seen = new Set<string>();
   const unique = records.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
-  const { inserted } = yield {
-    table: 'call_logs',
-    columns: LOG_COLUMNS,
-    count: unique.length,
-    fill: (i, out) => fillLogRow(out, unique[i]!, bodiesById.size > 0 && bodiesById.has(unique[i]!.id)),
-    conflict: 'on conflict (id) do nothing',
-    result: 'inserted',
-  };
-  const fresh = inserted.length === unique.length ? unique : inserted.map((i) => unique[i]!);
+  const hasBodies = (r: CallRecord) => bodiesById.size > 0 && bodiesById.has(r.id);
+  // Plain REST records and AI ones in two inserts: the first binds no AI columns.
+  const plain = unique.filter((r) => r.ai === null);
+  const ai = plain.length === unique.length ? [] : unique.filter((r) => r.ai !== null);
+  const fresh: CallRecord[] = [];
+  for (const [rows, isPlain] of [[plain, true], [ai, false]] as const) {
+    if (rows.length === 0) continue;
+    const { inserted } = yield {
+      table: 'call_logs',
+      columns: isPlain ? PLAIN_LOG_COLUMNS : LOG_COLUMNS,
+      count: rows.length,
+      fill: (i, out) => fillLogRow(out, rows[i]!, hasBodies(rows[i]!), isPlain),
+      conflict: 'on conflict (id) do nothing',
+      result: 'inserted',
+    };
+    for (const i of inserted) fresh.push(rows[i]!);
+  }
   const freshBodies = bodiesById.size === 0 ? [] : fresh.flatMap((r) => bodiesById.get(r.id) ?? []);
   if (freshBodies.length > 0) {
     yield {

@@ -1,7 +1,7 @@
 /**
  * Hand-built statements for the call-log write path. Building a 100-row INSERT through Kysely's
  * query builder costs more than running it, so the write path generates the SQL text once per
- * (statement, row count, dialect), caches it, and runs it with plain parameter arrays.
+ * (table, column list, row count, dialect), caches it, and runs it with plain parameter arrays.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { DialectName } from '../context.js';
@@ -29,7 +29,7 @@ function valuesList(dialect: DialectName, rows: number, columns: number): string
  * CONFLICT / RETURNING clause with no parameters.
  */
 export function insertSql(dialect: DialectName, table: string, columns: readonly string[], rows: number, tail: string): string {
-  const key = `${dialect}\0${table}\0${rows}\0${tail}`;
+  const key = `${dialect}\0${table}\0${columns.join()}\0${rows}\0${tail}`;
   let text = cache.get(key);
   if (text === undefined) {
     text = `insert into ${table} (${columns.join(', ')}) values ${valuesList(dialect, rows, columns.length)} ${tail}`;
