@@ -251,7 +251,8 @@ export async function startGantryNode(env: NodeJS.ProcessEnv = {}): Promise<{ ur
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
   const child = spawnProcess(
     process.execPath,
-    [join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
+    // BENCH_NODE_ARGS: extra Node.js flags for the Gantry node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+    [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'bin/gantry.js'), 'start', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
     { ...env, GANTRY_ADMIN_TOKEN: BENCH_ADMIN_TOKEN },
   );
   const adminUrl = `http://127.0.0.1:${adminPort}`;
