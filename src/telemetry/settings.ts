@@ -45,7 +45,12 @@ export const CallLogSettings = Type.Object(
         max_bytes: Type.Integer({ minimum: 65_536, default: 64 * 1024 * 1024 }),
         /** Store sink: larger batches make rollup upserts per record fewer. */
         batch_size: Type.Integer({ minimum: 1, maximum: 50_000, default: 5000 }),
-        flush_interval_ms: Type.Integer({ minimum: 10, maximum: 60_000, default: 200 }),
+        /**
+         * How often a partial batch is written. Each SQLite commit rewrites the index pages it touched
+         * (and a checkpoint copies them again), so fewer, larger commits cost the store much less per
+         * record: at 3000 calls/s, 1 s instead of 200 ms cut the node's CPU per logged call by ~40%.
+         */
+        flush_interval_ms: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
       },
       { additionalProperties: false, default: {} },
     ),
