@@ -5,7 +5,8 @@
  * (every call recorded in the node's SQLite store with rollups, through the worker-thread writer).
  * Rounds are interleaved and their order alternates (off on, on off, ...), so drifting machine load
  * hits both alike; reports median req/s, latency, and the node's CPU time per request (all threads,
- * so the store writer's work counts), and the ratios on/off.
+ * so the store writer's work counts; sampled once the node has written the run's last record), and
+ * the ratios on/off.
  *
  *   npm run build && npx tsx bench/call-log-overhead.ts     (BENCH_ROUNDS=6 BENCH_DURATION=8 BENCH_CONNECTIONS=50)
  *
@@ -22,6 +23,8 @@ const TARGET_COST = 0.05;
 interface Node {
   name: string;
   url: string;
+  adminUrl: string;
+  logging: boolean;
   pid: number;
   apiKey: string;
   database: string;
@@ -29,7 +32,7 @@ interface Node {
 
 async function startNode(name: string, upstreamUrl: string, logging: boolean, dir: string): Promise<Node> {
   const database = join(dir, `${name}.db`);
-  const { url, admin, pid } = await startGantryNode({ GANTRY_CALL_LOGS: logging ? 'on' : 'off', GANTRY_DATABASE_URL: database });
+  const { url, adminUrl, admin, pid } = await startGantryNode({ GANTRY_CALL_LOGS: logging ? 'on' : 'off', GANTRY_DATABASE_URL: database });
   const ups = await admin('POST', '/upstreams', { name: 'bench', targets: [{ url: upstreamUrl }] });
   const svc = await admin('POST', '/services', { name: 'bench', upstream_id: ups.id });
   const route = await admin('POST', '/routes', { name: 'auth', service_id: svc.id, paths: ['/auth/*'], strip_prefix: true });
@@ -37,7 +40,7 @@ async function startNode(name: string, upstreamUrl: string, logging: boolean, di
   const app = await admin('POST', '/apps', { name: 'bench' });
   const key = await admin('POST', `/apps/${app.id}/keys`, { name: 'bench' });
   await waitFor(`${url}/auth/bench`, { headers: { authorization: `Bearer ${key.key}` } });
-  return { name, url, pid, apiKey: key.key, database };
+  return { name, url, adminUrl, logging, pid, apiKey: key.key, database };
 }
 
 interface Run {
@@ -49,9 +52,32 @@ interface Run {
   cpuUsPerRequest: number;
 }
 
+/** Bytes of call records the node holds that its store has not written yet (from its /metrics). */
+async function unwrittenBytes(node: Node): Promise<number> {
+  const text = await (await fetch(`${node.adminUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('gantry_call_log_queued_bytes{') && l.includes('sink="store"'));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+/**
+ * Waits until the logging node has written every record of the run (its last partial batch goes out
+ * up to `flush_interval_ms` after the last call): the writes then count in this run's CPU, and do
+ * not land in the next run.
+ */
+async function drained(node: Node): Promise<void> {
+  if (!node.logging) return;
+  const deadline = Date.now() + 15_000;
+  await new Promise((r) => setTimeout(r, 200));
+  while ((await unwrittenBytes(node)) > 0) {
+    if (Date.now() > deadline) throw new Error(`${node.name}: call records still unwritten 15 s after the run`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function measured(node: Node, load: Omit<LoadOptions, 'url'>): Promise<Run> {
   const cpu0 = processCpuMs(node.pid) ?? NaN;
   const r = await runLoad({ ...load, url: `${node.url}/auth/bench`, headers: { authorization: `Bearer ${node.apiKey}` } });
+  await drained(node);
   const cpu1 = processCpuMs(node.pid) ?? NaN;
   const requests = r.rps * load.durationS;
   return { rps: r.rps, requests, p50: r.p50, p99: r.p99, failures: r.non2xx + r.errors, cpuUsPerRequest: ((cpu1 - cpu0) * 1000) / requests };
@@ -91,8 +117,7 @@ async function main(): Promise<void> {
         const run = await measured(n, load);
         runs.get(n)!.push(run);
         process.stderr.write(`  round ${round + 1}/${rounds} ${n.name}: ${Math.round(run.rps)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req\n`);
-        // The logging node's last batches are written before the next run starts.
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, 500));
       }
     }
     const rows = nodes.map((n) => {
@@ -112,8 +137,6 @@ async function main(): Promise<void> {
     const ratio = onRow.rps / offRow.rps;
     const cost = 1 - ratio;
     sent += runs.get(on)!.reduce((s, r) => s + r.requests, 0);
-    // Give the last batch its flush interval, then count what the logging node stored.
-    await new Promise((r) => setTimeout(r, 1500));
     const stored = storedRecords(on.database);
     process.stdout.write(
       [

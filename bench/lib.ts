@@ -244,7 +244,7 @@ export type AdminCall = (method: string, path: string, body?: unknown) => Promis
  * database, and returns its data-plane URL, an admin API caller and its pid. `env` adds settings (e.g.
  * GANTRY_REDIS_URL / GANTRY_REDIS_PREFIX for Redis-backed policies).
  */
-export async function startGantryNode(env: NodeJS.ProcessEnv = {}): Promise<{ url: string; admin: AdminCall; pid: number }> {
+export async function startGantryNode(env: NodeJS.ProcessEnv = {}): Promise<{ url: string; adminUrl: string; admin: AdminCall; pid: number }> {
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const [port, adminPort] = [await freePort(), await freePort()];
@@ -267,7 +267,7 @@ export async function startGantryNode(env: NodeJS.ProcessEnv = {}): Promise<{ ur
     if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  return { url: `http://127.0.0.1:${port}`, admin, pid: child.pid! };
+  return { url: `http://127.0.0.1:${port}`, adminUrl, admin, pid: child.pid! };
 }
 
 /**
