@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { FileSink } from '../../src/telemetry/sinks/file.js';
 import { SinkError } from '../../src/telemetry/sinks/types.js';
 import { WebhookSink } from '../../src/telemetry/sinks/webhook.js';
-import { callRecord } from '../store/conformance/call-fixtures.js';
+import { fromRow, toRow } from '../../src/telemetry/sinks/record-rows.js';
+import { aiPart, callRecord } from '../store/conformance/call-fixtures.js';
 import { tempDir } from './helpers.js';
 
 const root = tempDir();
@@ -107,6 +108,18 @@ describe('webhook sink', () => {
 });
 
 describe('store sink in a worker thread', () => {
+  test('records travel to the worker as arrays and come back whole: AI part, trace id, nulls', () => {
+    const records = [
+      callRecord({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', ai: aiPart({ ttft_ms: 12.5 }), error_code: 'GANTRY_ERR_X', cache_status: 'HIT' }),
+      callRecord({ team_id: null, app_id: null, key_id: null, latency_upstream_ms: null, upstream_status: null, rate_limit: 'limited', trace_id: null }),
+    ];
+    const back = (JSON.parse(JSON.stringify(records.map(toRow))) as ReturnType<typeof toRow>[]).map(fromRow);
+    expect(back).toEqual(records);
+    // A record built without a trace id arrives with null, which the store writes alike.
+    const { trace_id: _omitted, ...noTrace } = callRecord();
+    expect(fromRow(toRow(noTrace)).trace_id).toBeNull();
+  });
+
   test('batches are written by the worker into the same database; refused batches are not retryable', async () => {
     const { createStore } = await import('../../src/store/index.js');
     const { WorkerStoreSink } = await import('../../src/telemetry/sinks/store-worker.js');
@@ -115,9 +128,11 @@ describe('store sink in a worker thread', () => {
     await store.migrate();
     const sink = new WorkerStoreSink({ url });
     try {
-      const records = [callRecord({ request_id: 'w1' }), callRecord({ request_id: 'w2' })];
+      const records = [callRecord({ request_id: 'w1', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }), callRecord({ request_id: 'w2', ai: aiPart() })];
       await sink.write(records, [{ id: records[0]!.id, request_body: 'b', response_body: null, request_headers: null, response_headers: null, truncated: false }]);
-      expect((await store.callLogs.query('all')).items.map((r) => r.request_id).sort()).toEqual(['w1', 'w2']);
+      const stored = (await store.callLogs.query('all')).items;
+      expect(stored.map((r) => r.request_id).sort()).toEqual(['w1', 'w2']);
+      for (const r of records) expect(stored.find((x) => x.id === r.id)).toEqual(r);
       expect((await store.callLogs.get('all', records[0]!.id))?.bodies?.request_body).toBe('b');
       const err = await sink.write([{ ...callRecord(), id: 'nope' }], []).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SinkError);

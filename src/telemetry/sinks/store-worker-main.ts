@@ -1,8 +1,9 @@
 /** The worker side of WorkerStoreSink: one store, batches in, one reply per batch. */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CallBodies, CallRecord } from '../../core/call-record.js';
+import type { CallBodies } from '../../core/call-record.js';
 import { isGantryError } from '../../core/errors.js';
 import { createStore } from '../../store/index.js';
+import { fromRow, type RecordRow } from './record-rows.js';
 
 const port = parentPort!;
 const { url } = workerData as { url: string };
@@ -15,8 +16,8 @@ port.on('message', async (message: { type: 'write'; id: number; batch: string } 
     return;
   }
   try {
-    const { records, bodies } = JSON.parse(message.batch) as { records: CallRecord[]; bodies: CallBodies[] };
-    await store.callLogs.insertBatch(records, bodies);
+    const { rows, bodies } = JSON.parse(message.batch) as { rows: RecordRow[]; bodies: CallBodies[] };
+    await store.callLogs.insertBatch(rows.map(fromRow), bodies);
     port.postMessage({ id: message.id, ok: true });
   } catch (err) {
     port.postMessage({

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallBodies, CallRecord } from '../../core/call-record.js';
+import { toRow, type RecordRow } from './record-rows.js';
 import { SinkError, type CallSink } from './types.js';
 
 /**
@@ -78,8 +79,11 @@ export class WorkerStoreSink implements CallSink {
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      // One JSON string copies faster than structured-cloning thousands of objects.
-      this.#worker.postMessage({ type: 'write', id, batch: JSON.stringify({ records, bodies }) });
+      // One JSON string copies faster than structured-cloning thousands of objects; records go as
+      // arrays (record-rows.ts), which halves the JSON work on this thread and in the worker.
+      const rows = new Array<RecordRow>(records.length);
+      for (let i = 0; i < records.length; i++) rows[i] = toRow(records[i]!);
+      this.#worker.postMessage({ type: 'write', id, batch: JSON.stringify({ rows, bodies }) });
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker.unref();
     });
