@@ -18,6 +18,7 @@ import {
   deltaSecondsMs,
   fieldNames,
   headerValue,
+  isRaw,
   parseCacheControl,
   parseHttpDate,
   splitList,
@@ -55,9 +56,12 @@ export const HEURISTICALLY_CACHEABLE: ReadonlySet<number> = new Set([200, 203, 2
 const UNDERSTOOD: ReadonlySet<number> = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
 
 const DIRECTIVES = new WeakMap<object, Directives>();
+const NO_DIRECTIVES = parseCacheControl(undefined);
 
 /** The Cache-Control of a header source, parsed once per source object. */
 export function cacheControl(h: HeaderSource): Directives {
+  // Most requests have none: nothing to parse, nor to remember.
+  if (!isRaw(h) && h['cache-control'] === undefined) return NO_DIRECTIVES;
   let d = DIRECTIVES.get(h);
   if (d === undefined) {
     d = parseCacheControl(headerValue(h, 'cache-control'));
@@ -136,8 +140,8 @@ export function dateHeader(h: HeaderSource, name: string, now: number): number |
   return parseHttpDate(i === -1 ? v : v.slice(0, i), now);
 }
 
-/** Current age in ms (§4.2.3), from the stored Age and Date and the request and response times. */
-export function currentAge(entry: CacheEntry, now: number): number {
+/** §4.2.3 corrected_initial_age in ms: from the stored Age and Date and the request and response times. */
+function initialAge(entry: CacheEntry): number {
   const responseTime = entry.storedAt;
   const requestTime = entry.requestTime ?? responseTime;
   const date = dateHeader(entry.headers, 'date', responseTime) ?? responseTime;
@@ -146,8 +150,69 @@ export function currentAge(entry: CacheEntry, now: number): number {
   const ageValue = ageHeader === undefined ? 0 : (deltaSecondsMs(ageHeader.split(',')[0].trim()) ?? 0);
   const apparentAge = Math.max(0, responseTime - date);
   const correctedAgeValue = ageValue + Math.max(0, responseTime - requestTime);
-  const correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
-  return correctedInitialAge + Math.max(0, now - responseTime);
+  return Math.max(apparentAge, correctedAgeValue);
+}
+
+/**
+ * What reusing a stored entry depends on, read from its header lines once per entry object rather
+ * than on every request: the memory store hands the same object to every hit (§4.2.3's dates and
+ * Age, Cache-Control, Vary). Entries are never changed once built (a 304 merge makes a new one),
+ * so what is read here stays true for the entry's life.
+ */
+interface EntryFacts {
+  vary: string[] | null;
+  initialAgeMs: number;
+  /** §3.5, applied to reuse: may answer a request with Authorization. */
+  sharedDespiteAuthorization: boolean;
+  /** §5.2.2.7: a qualified private names a field the entry holds. */
+  keepsPrivateField: boolean;
+  /** §5.2.2.4: no-cache, unqualified or naming a field the entry holds. */
+  noCache: boolean;
+  /** must-revalidate, proxy-revalidate or s-maxage: never served stale (§4.2.4). */
+  neverStale: boolean;
+  staleWhileRevalidateMs: number | null;
+  staleIfErrorMs: number | null;
+  hasValidator: boolean;
+  /** The freshness lifetime for the options it was last computed with (they rarely change). */
+  lifetime: { defaultTtlMs: number | undefined; heuristic: CacheOptions['heuristic']; ms: number } | null;
+}
+
+const FACTS = new WeakMap<CacheEntry, EntryFacts>();
+
+function factsOf(entry: CacheEntry): EntryFacts {
+  let f = FACTS.get(entry);
+  if (f !== undefined) return f;
+  const cc = parseCacheControl(headerValue(entry.headers, 'cache-control'));
+  const holds = (field: string) => headerValue(entry.headers, field) !== undefined;
+  const noCache = cc.get('no-cache');
+  f = {
+    vary: varyNames(entry),
+    initialAgeMs: initialAge(entry),
+    sharedDespiteAuthorization: sharedDespiteAuthorization(cc),
+    keepsPrivateField: fieldNames(cc.get('private')).some(holds),
+    noCache: noCache === true || fieldNames(noCache).some(holds),
+    neverStale: cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage'),
+    staleWhileRevalidateMs: deltaSecondsMs(cc.get('stale-while-revalidate')),
+    staleIfErrorMs: deltaSecondsMs(cc.get('stale-if-error')),
+    hasValidator: holds('etag') || holds('last-modified'),
+    lifetime: null,
+  };
+  FACTS.set(entry, f);
+  return f;
+}
+
+/** freshnessLifetime of a stored entry, as of when it was received. */
+function entryLifetime(entry: CacheEntry, f: EntryFacts, opts: CacheOptions): number {
+  const memo = f.lifetime;
+  if (memo !== null && memo.defaultTtlMs === opts.defaultTtlMs && memo.heuristic === opts.heuristic) return memo.ms;
+  const ms = freshnessLifetime(entry, entry.storedAt, opts);
+  f.lifetime = { defaultTtlMs: opts.defaultTtlMs, heuristic: opts.heuristic, ms };
+  return ms;
+}
+
+/** Current age in ms (§4.2.3), from the stored Age and Date and the request and response times. */
+export function currentAge(entry: CacheEntry, now: number): number {
+  return factsOf(entry).initialAgeMs + Math.max(0, now - entry.storedAt);
 }
 
 /** The `Age` header value to send with a stored response (§5.1): whole seconds. */
@@ -205,36 +270,35 @@ export function requestDirectives(req: HttpRequestLike): RequestDirectives {
  */
 export type CacheAction = 'fresh' | 'stale-while-revalidate' | 'must-revalidate' | 'stale-if-error-allowed' | 'miss';
 
-export function decide(entry: CacheEntry, req: HttpRequestLike, now: number, opts: CacheOptions = {}): CacheAction {
+/** `rq`: the request's directives, when the caller has them already. */
+export function decide(entry: CacheEntry, req: HttpRequestLike, now: number, opts: CacheOptions = {}, rq: RequestDirectives = requestDirectives(req)): CacheAction {
   // §4: a stored GET response answers GET and HEAD.
   if (req.method !== 'GET' && req.method !== 'HEAD') return 'miss';
+  const f = factsOf(entry);
   // §4.1: the selecting header fields must match; Vary: * never does.
-  const vary = varyNames(entry);
-  if (vary === null || (vary.length > 0 && varyKey(req, entry) !== (entry.varyKey ?? ''))) return 'miss';
-  const cc = cacheControl(entry.headers);
-  if (headerValue(req.headers, 'authorization') !== undefined && !sharedDespiteAuthorization(cc)) return 'miss';
+  const vary = f.vary;
+  if (vary === null || (vary.length > 0 && secondaryKey(req, vary) !== (entry.varyKey ?? ''))) return 'miss';
+  if (headerValue(req.headers, 'authorization') !== undefined && !f.sharedDespiteAuthorization) return 'miss';
   // §5.2.2.7: fields a qualified private names must not have been kept by a shared cache.
-  if (fieldNames(cc.get('private')).some((f) => headerValue(entry.headers, f) !== undefined)) return 'miss';
+  if (f.keepsPrivateField) return 'miss';
   // §5.2.2.4: no-cache — qualified, only while the fields it names are in the stored response.
-  const noCache = cc.get('no-cache');
-  if (noCache === true || fieldNames(noCache).some((f) => headerValue(entry.headers, f) !== undefined)) return 'must-revalidate';
-  const rq = requestDirectives(req);
+  if (f.noCache) return 'must-revalidate';
   // §5.2.1.4: the client asks for validation.
   if (rq.noCache) return 'must-revalidate';
-  const lifetime = freshnessLifetime(entry, entry.storedAt, opts);
-  const age = currentAge(entry, now);
+  const lifetime = entryLifetime(entry, f, opts);
+  const age = f.initialAgeMs + Math.max(0, now - entry.storedAt);
   // §5.2.1.1: not older than the client's max-age (max-stale relaxes staleness, not age).
   if (rq.maxAge !== undefined && age > rq.maxAge) return 'must-revalidate';
   // §4.2: fresh when the lifetime exceeds the age; §5.2.1.3: and still will be for min-fresh.
   if (lifetime > age) return rq.minFresh !== undefined && lifetime - age < rq.minFresh ? 'must-revalidate' : 'fresh';
   // §4.2.4: never stale against must-revalidate (§5.2.2.2), proxy-revalidate (§5.2.2.8) or s-maxage (§5.2.2.10).
-  if (cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')) return 'must-revalidate';
+  if (f.neverStale) return 'must-revalidate';
   if (rq.minFresh !== undefined) return 'must-revalidate';
   const staleness = age - lifetime;
   if (rq.maxStale !== undefined && staleness <= rq.maxStale) return 'stale-while-revalidate';
-  const swr = deltaSecondsMs(cc.get('stale-while-revalidate'));
+  const swr = f.staleWhileRevalidateMs;
   if (swr !== null && staleness <= swr) return 'stale-while-revalidate';
-  const sie = Math.max(deltaSecondsMs(cc.get('stale-if-error')) ?? -1, rq.staleIfError ?? -1);
+  const sie = Math.max(f.staleIfErrorMs ?? -1, rq.staleIfError ?? -1);
   if (sie >= 0 && staleness <= sie) return 'stale-if-error-allowed';
   return 'must-revalidate';
 }
@@ -245,12 +309,10 @@ export function decide(entry: CacheEntry, req: HttpRequestLike, now: number, opt
  * (`keepForRevalidationMs`, only for entries with a validator). 0: not worth storing.
  */
 export function retentionMs(entry: CacheEntry, now: number, opts: CacheOptions & { keepForRevalidationMs?: number } = {}): number {
-  const cc = cacheControl(entry.headers);
-  const left = Math.max(0, freshnessLifetime(entry, entry.storedAt, opts) - currentAge(entry, now));
-  const noStale = cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage');
-  const stale = noStale ? 0 : Math.max(deltaSecondsMs(cc.get('stale-while-revalidate')) ?? 0, deltaSecondsMs(cc.get('stale-if-error')) ?? 0);
-  const hasValidator = headerValue(entry.headers, 'etag') !== undefined || headerValue(entry.headers, 'last-modified') !== undefined;
-  const revalidate = hasValidator ? (opts.keepForRevalidationMs ?? 0) : 0;
+  const f = factsOf(entry);
+  const left = Math.max(0, entryLifetime(entry, f, opts) - currentAge(entry, now));
+  const stale = f.neverStale ? 0 : Math.max(f.staleWhileRevalidateMs ?? 0, f.staleIfErrorMs ?? 0);
+  const revalidate = f.hasValidator ? (opts.keepForRevalidationMs ?? 0) : 0;
   return left + Math.max(stale, revalidate);
 }
 
@@ -268,7 +330,16 @@ export function varyNames(res: HttpResponseLike): string[] | null {
  */
 export function varyKey(req: HttpRequestLike, res: HttpResponseLike): string | null {
   const names = varyNames(res);
-  if (names === null) return null;
+  return names === null ? null : secondaryKey(req, names);
+}
+
+/** varyKey for a stored entry, its Vary read once per entry. */
+export function entryVaryKey(req: HttpRequestLike, entry: CacheEntry): string | null {
+  const names = factsOf(entry).vary;
+  return names === null ? null : secondaryKey(req, names);
+}
+
+function secondaryKey(req: HttpRequestLike, names: readonly string[]): string {
   if (names.length === 0) return '';
   return JSON.stringify(names.map((n) => [n, normalizeValue(headerValue(req.headers, n))]));
 }

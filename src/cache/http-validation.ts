@@ -110,8 +110,9 @@ export function notModifiedForClient(req: HttpRequestLike, entry: CacheEntry): b
     return splitList(inm).some((t) => parseEtag(t)?.opaque === stored.opaque);
   }
   const ims = parseHttpDate(headerValue(req.headers, 'if-modified-since'));
+  if (ims === null) return false;
   const lastModified = parseHttpDate(headerValue(entry.headers, 'last-modified'));
-  return ims !== null && lastModified !== null && lastModified <= ims;
+  return lastModified !== null && lastModified <= ims;
 }
 
 /** RFC 9110 §15.4.5: the stored lines a 304 to a client carries. */

@@ -75,6 +75,15 @@ describe('decide: RFC 9111 §4 (and RFC 5861) for a shared cache', () => {
     expect(decide(e, req(), NOW)).toBe('must-revalidate');
     expect(decide(e, req(), NOW, { defaultTtlMs: 60_000 })).toBe('fresh');
   });
+
+  it('reads one entry again under other options and at other times alike (what it parsed once is not stale)', () => {
+    const e = stored(30, ['Last-Modified', date(NOW - 30 * S - 10 * DAY)]);
+    expect(decide(e, req(), NOW, { defaultTtlMs: 10_000 })).toBe('must-revalidate');
+    expect(decide(e, req(), NOW, { defaultTtlMs: 60_000 })).toBe('fresh');
+    expect(decide(e, req(), NOW + 31 * S, { defaultTtlMs: 60_000 })).toBe('must-revalidate');
+    expect(decide(e, req(), NOW, { heuristic: false })).toBe('must-revalidate');
+    expect(decide(e, req(), NOW)).toBe('fresh'); // a tenth of 10 days, from Last-Modified
+  });
 });
 
 describe('requestDirectives (§5.2.1)', () => {
