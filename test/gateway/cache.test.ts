@@ -437,6 +437,36 @@ describe('cache policy around its store and service', () => {
     }
   });
 
+  it("leaves out of a hit the stored lines the route's policies replace, as they are configured now", async () => {
+    const origin = await startOrigin();
+    const build = (version: number, cors: boolean): ConfigData => {
+      const c = config().upstream('ups', [origin.url]).service('svc', 'ups').route('rt_d', 'svc', ['/d/*']).policy('pol_d', 'cache', 'route', 'rt_d', { store: 'memory' });
+      if (cors) c.policy('pol_cors', 'cors', 'route', 'rt_d', { origins: ['https://app.example'] });
+      return c.version(version).build();
+    };
+    const gw = await startGateway(build(1, false));
+    try {
+      origin.on('/d/cors', () => ({ headers: { 'cache-control': 'max-age=60', 'access-control-allow-origin': '*' }, body: 'c' }));
+      const get = () => send(`${gw.url}/d/cors`, { headers: { origin: 'https://app.example' } });
+      expect((await get()).headers['x-gantry-cache']).toBe('MISS');
+      const allowOrigin = async () => {
+        const r = await get();
+        expect(r.headers['x-gantry-cache']).toBe('HIT');
+        return r.headers['access-control-allow-origin'];
+      };
+      expect(await allowOrigin()).toBe('*');
+      gw.plane.applyConfig(build(2, true));
+      expect(await allowOrigin()).toBe('https://app.example');
+      expect(await allowOrigin()).toBe('https://app.example');
+      gw.plane.applyConfig(build(3, false));
+      expect(await allowOrigin()).toBe('*');
+      expect(origin.hits('/d/cors')).toBe(1);
+    } finally {
+      await gw.close();
+      await origin.close();
+    }
+  });
+
   it('refuses store redis on a node without Redis, and bad options, with a validation error', () => {
     const origin = { url: 'http://127.0.0.1:9' } as Origin;
     const plane = new DataPlane({ logger: recordingLogger() });
