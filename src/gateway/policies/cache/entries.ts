@@ -5,8 +5,8 @@
  * which variant to read. Store failures are misses: nothing here throws.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { storableHeaders, varyKey, varyNames, type HttpRequestLike } from '../../../cache/http-semantics.js';
-import type { CacheEntry, CacheStore, RawHeaders } from '../../../cache/types.js';
+import { entryVaryKey, storableHeaders, varyKey, varyNames, type HttpRequestLike } from '../../../cache/http-semantics.js';
+import type { CacheEntry, CacheStore, MaybePromise, RawHeaders } from '../../../cache/types.js';
 
 const VARY_MARKER = 0;
 const EMPTY = Buffer.alloc(0);
@@ -18,16 +18,34 @@ function variantKey(key: string, secondary: string): string {
   return `${key}\n${secondary}`;
 }
 
-export async function lookup(store: CacheStore, key: string, req: HttpRequestLike): Promise<CacheEntry | undefined> {
+function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return v instanceof Promise;
+}
+
+function missOnError(): undefined {
+  return undefined;
+}
+
+/** A store's `get`, failures as misses; synchronous when the store is (memory), so a hit costs no promise. */
+function read(store: CacheStore, key: string): MaybePromise<CacheEntry | undefined> {
   try {
-    const found = await store.get(key);
-    if (found === undefined || found.status !== VARY_MARKER) return found;
-    const secondary = varyKey(req, found);
-    if (secondary === null) return undefined;
-    return await store.get(variantKey(key, secondary));
+    const got = store.get(key);
+    return isPromise(got) ? got.catch(missOnError) : got;
   } catch {
     return undefined;
   }
+}
+
+function variantOf(store: CacheStore, key: string, req: HttpRequestLike, found: CacheEntry | undefined): MaybePromise<CacheEntry | undefined> {
+  if (found === undefined || found.status !== VARY_MARKER) return found;
+  const secondary = entryVaryKey(req, found);
+  if (secondary === null) return undefined;
+  return read(store, variantKey(key, secondary));
+}
+
+export function lookup(store: CacheStore, key: string, req: HttpRequestLike): MaybePromise<CacheEntry | undefined> {
+  const found = read(store, key);
+  return isPromise(found) ? found.then((f) => variantOf(store, key, req, f)) : variantOf(store, key, req, found);
 }
 
 export async function save(store: CacheStore, key: string, entry: CacheEntry, ttlMs: number): Promise<void> {

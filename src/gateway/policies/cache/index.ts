@@ -40,11 +40,14 @@ import type { CacheBackend } from './stores.js';
 const KEEP_FOR_REVALIDATION_MS = 10 * 60_000;
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
-/** What the cache phase left for the response phase, per request. */
+/** What the cache phase left for the response phase, per request (kept only for requests that go upstream). */
 interface Pending {
   key: string;
-  /** The URL tag (what a purge by URL removes). */
-  urlTag: string;
+  /** The key's host and path + query, for the URL tag. */
+  host: string;
+  pathAndQuery: string;
+  /** The URL tag (what a purge by URL removes), once asked for: a hit never needs it. */
+  urlTag: string | null;
   /** Epoch ms the request was looked up (§4.2.3 request_time). */
   requestTime: number;
   /** The entry being revalidated, if any. */
@@ -78,13 +81,18 @@ function headerLine(headers: IncomingHttpHeaders, name: string): string | undefi
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-function primaryKey(ctx: RequestContext, shape: KeyShape): { key: string; urlTag: string } {
-  const route = ctx.route!;
-  const host = keyHost(ctx.headers.host, shape);
-  const pathAndQuery = ctx.rawPath + normalizeQuery(ctx.query, shape);
-  let key = `http\n${route.id}\n${host}\n${pathAndQuery}`;
+function primaryKey(routeId: string, host: string, pathAndQuery: string, ctx: RequestContext, shape: KeyShape): string {
+  let key = `http\n${routeId}\n${host}\n${pathAndQuery}`;
   for (const name of shape.headers) key += `\n${name}:${headerLine(ctx.headers, name) ?? ''}`;
-  return { key, urlTag: cacheTags.url(route.id, host, pathAndQuery) };
+  return key;
+}
+
+function urlTagOf(ctx: RequestContext, pending: Pending): string {
+  return (pending.urlTag ??= cacheTags.url(ctx.route!.id, pending.host, pending.pathAndQuery));
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return v instanceof Promise;
 }
 
 function isConditional(headers: IncomingHttpHeaders): boolean {
@@ -116,9 +124,9 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
     };
     const retention = { ...http, keepForRevalidationMs: KEEP_FOR_REVALIDATION_MS };
 
-    function tagsFor(ctx: RequestContext, urlTag: string, headers: IncomingHttpHeaders): string[] {
+    function tagsFor(ctx: RequestContext, pending: Pending, headers: IncomingHttpHeaders): string[] {
       const route = ctx.route!;
-      const tags = [cacheTags.route(route.id), cacheTags.service(route.service.id), cacheTags.team(route.teamId), urlTag];
+      const tags = [cacheTags.route(route.id), cacheTags.service(route.service.id), cacheTags.team(route.teamId), urlTagOf(ctx, pending)];
       for (const t of surrogateKeys(headers[surrogateHeader])) tags.push(cacheTags.surrogate(route.teamId, t));
       return tags;
     }
@@ -128,7 +136,8 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       return ttl > 0 ? save(store, key, entry, ttl) : Promise.resolve();
     }
 
-    function refreshInBackground(ctx: RequestContext, key: string, urlTag: string, entry: CacheEntry): void {
+    function refreshInBackground(ctx: RequestContext, pending: Pending, entry: CacheEntry): void {
+      const key = pending.key;
       // Its own key: one refresh at a time per entry, whatever else is in flight for the key (a miss
       // whose store write has not been acknowledged yet, while the entry is already readable).
       const refreshKey = `refresh\n${key}`;
@@ -137,7 +146,7 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         .run(refreshKey, () =>
           refreshEntry(ctx, {
             entry,
-            tagsFor: (headers) => tagsFor(ctx, urlTag, headers),
+            tagsFor: (headers) => tagsFor(ctx, pending, headers),
             maxEntryBytes,
             surrogateHeader,
             httpOptions: http,
@@ -159,23 +168,28 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
       return true;
     }
 
-    async function cacheLookup(ctx: RequestContext): Promise<void> {
+    function cacheLookup(ctx: RequestContext): void | Promise<void> {
       if (ctx.service!.kind === 'ai') return; // the ai-cache policy's
       const method = ctx.method;
       const now = Date.now();
-      const { key, urlTag } = primaryKey(ctx, shape);
+      const routeId = ctx.route!.id;
+      const host = keyHost(ctx.headers.host, shape);
+      const pathAndQuery = ctx.rawPath + normalizeQuery(ctx.query, shape);
+      const key = primaryKey(routeId, host, pathAndQuery, ctx, shape);
       ctx.dropResponseHeaders(dropSurrogate);
       if (!methods.has(method)) {
         setCacheStatus(ctx, 'BYPASS');
         if (!SAFE.has(method)) {
-          PENDING.set(ctx, { key, urlTag, requestTime: now, stale: null, staleIfError: false, mayStore: false, settle: null, invalidate: true, storing: false });
+          PENDING.set(ctx, { key, host, pathAndQuery, urlTag: null, requestTime: now, stale: null, staleIfError: false, mayStore: false, settle: null, invalidate: true, storing: false });
         }
         return;
       }
       const directives = requestDirectives(ctx);
       const pending: Pending = {
         key,
-        urlTag,
+        host,
+        pathAndQuery,
+        urlTag: null,
         requestTime: now,
         stale: null,
         staleIfError: false,
@@ -184,9 +198,8 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         invalidate: false,
         storing: false,
       };
-      PENDING.set(ctx, pending);
-
-      return answer(ctx, pending, directives, await lookup(store, key, ctx), 0);
+      const found = lookup(store, key, ctx);
+      return isPromise(found) ? found.then((entry) => answer(ctx, pending, directives, entry, 0)) : answer(ctx, pending, directives, found, 0);
     }
 
     /**
@@ -198,27 +211,30 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
     function answer(ctx: RequestContext, pending: Pending, directives: RequestDirectives, entry: CacheEntry | null | undefined, round: number): void | Promise<void> {
       const mayCoalesce = round < 2;
       const now = Date.now();
+      const action = entry == null ? 'miss' : decide(entry, ctx, now, http, directives);
       if (entry != null) {
-        const action = decide(entry, ctx, now, http);
         if (action === 'fresh') return answerFromEntry(ctx, entry, 'HIT', now);
         if (action === 'stale-while-revalidate') {
           answerFromEntry(ctx, entry, 'STALE', now);
-          refreshInBackground(ctx, pending.key, pending.urlTag, entry);
+          refreshInBackground(ctx, pending, entry);
           return;
         }
-        if (action !== 'miss' && !directives.onlyIfCached) {
-          if (pending.stale === null) {
-            // Revalidate through the proxy: our validators replace the client's conditions, which
-            // are answered from the merged entry.
-            pending.stale = entry;
-            pending.staleIfError = action === 'stale-if-error-allowed';
-            ctx.dropUpstreamHeaders(CLIENT_CONDITIONALS);
-            ctx.addUpstreamHeaders(revalidationHeaders(entry));
-            if (pending.staleIfError) ctx.upstreamFallback = serveStaleOnError;
-            setCacheStatus(ctx, 'MISS');
-          }
-          return mayCoalesce ? coalesce(ctx, pending, directives, round) : undefined;
+      }
+      // Not answered from the store: the request goes upstream (or waits for one that does), and
+      // the response phase picks its state up.
+      PENDING.set(ctx, pending);
+      if (entry != null && action !== 'miss' && !directives.onlyIfCached) {
+        if (pending.stale === null) {
+          // Revalidate through the proxy: our validators replace the client's conditions, which
+          // are answered from the merged entry.
+          pending.stale = entry;
+          pending.staleIfError = action === 'stale-if-error-allowed';
+          ctx.dropUpstreamHeaders(CLIENT_CONDITIONALS);
+          ctx.addUpstreamHeaders(revalidationHeaders(entry));
+          if (pending.staleIfError) ctx.upstreamFallback = serveStaleOnError;
+          setCacheStatus(ctx, 'MISS');
         }
+        return mayCoalesce ? coalesce(ctx, pending, directives, round) : undefined;
       }
       if (pending.stale !== null) return; // a waiter whose revalidation found nothing better: its own
       if (directives.onlyIfCached) {
@@ -326,7 +342,7 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
         if (stale !== null && status < 500) void Promise.resolve(store.delete(pending.key)).catch(() => undefined);
         return;
       }
-      ctx.bodyTap = new EntryFill(ctx, pending, now, maxEntryBytes, (entryHeaders) => tagsFor(ctx, pending.urlTag, entryHeaders), (entry) => {
+      ctx.bodyTap = new EntryFill(ctx, pending, now, maxEntryBytes, (entryHeaders) => tagsFor(ctx, pending, entryHeaders), (entry) => {
         const ttl = retentionMs(entry, Date.now(), retention);
         if (ttl <= 0) return pending.settle?.(null);
         pending.storing = true;
