@@ -66,7 +66,9 @@ export class RedisCacheStore implements CacheStore {
     this.#onError = opts.onError;
     if (typeof opts.redis === 'string') {
       this.#owned = true;
-      this.redis = new Redis(opts.redis, ownedClientOptions());
+      // Auto-pipelining: the lookups of one event-loop turn (one per request the turn read) go out
+      // in one socket write and come back in one read, instead of a write and a read each.
+      this.redis = new Redis(opts.redis, { ...ownedClientOptions(), enableAutoPipelining: true });
       this.redis.on('error', () => {});
     } else {
       this.#owned = false;
