@@ -10,6 +10,11 @@
  *
  * Tag sets are not pruned when an entry expires or is overwritten without the tag, so a purge by
  * tag may also remove such an entry: a spurious miss, never a stale hit.
+ *
+ * The store remembers the last entries it read, decoded: when Redis returns the same bytes for a key
+ * as last time, `get` returns the same entry object, so a hit neither decodes the value again nor
+ * has the cache policy re-derive what it reads from an entry once (its dates, the lines it sends).
+ * It is only ever used once Redis has answered with those bytes: it hides no purge or expiry.
  */
 import { Redis } from 'ioredis';
 import { ownedClientOptions, RedisScript, withTimeout } from '../ratelimit/redis-script.js';
@@ -41,6 +46,9 @@ return 1
 `;
 const SET = new RedisScript(SET_LUA);
 const BATCH = 500;
+/** Decoded entries remembered: at most this many, of values up to this size (4 MiB in all). */
+const DECODED_MAX = 256;
+const DECODED_MAX_VALUE_BYTES = 16 * 1024;
 
 function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
@@ -58,6 +66,7 @@ export class RedisCacheStore implements CacheStore {
   #sets = 0;
   #deletes = 0;
   #errors = 0;
+  readonly #decoded = new Map<string, { value: Buffer; entry: CacheEntry }>();
 
   constructor(opts: RedisCacheStoreOptions) {
     this.#prefix = opts.keyPrefix ?? 'gantry:cache:';
@@ -103,9 +112,23 @@ export class RedisCacheStore implements CacheStore {
       this.#misses++;
       return undefined;
     }
-    const entry = buf === null ? undefined : decodeEntry(buf);
+    const entry = buf === null ? undefined : this.#decode(key, buf);
     if (entry === undefined) this.#misses++;
     else this.#hits++;
+    return entry;
+  }
+
+  #decode(key: string, value: Buffer): CacheEntry | undefined {
+    const last = this.#decoded.get(key);
+    if (last !== undefined && last.value.equals(value)) return last.entry;
+    if (last !== undefined) this.#decoded.delete(key);
+    if (value.length > DECODED_MAX_VALUE_BYTES) return decodeEntry(value);
+    // A copy to keep: the client's reply may be a view of memory it reuses.
+    const own = Buffer.from(value);
+    const entry = decodeEntry(own);
+    if (entry === undefined) return undefined;
+    if (this.#decoded.size >= DECODED_MAX) this.#decoded.delete(this.#decoded.keys().next().value as string);
+    this.#decoded.set(key, { value: own, entry });
     return entry;
   }
 
@@ -130,6 +153,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async delete(key: string): Promise<boolean> {
+    this.#decoded.delete(key);
     const n = await this.redis.unlink(this.#entryKey(key));
     if (n > 0) this.#deletes++;
     return n > 0;
@@ -157,6 +181,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async clear(): Promise<void> {
+    this.#decoded.clear();
     const match = `${globEscape(this.#prefix)}*`;
     let cursor = '0';
     do {
@@ -180,6 +205,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   close(): void {
+    this.#decoded.clear();
     if (this.#owned) this.redis.disconnect();
   }
 }

@@ -42,6 +42,20 @@ describeRedis('RedisCacheStore on the shared Redis', (url) => {
     b.close();
   });
 
+  it('decodes a value once: the same bytes give the same entry, a value another node replaced or removed does not', async () => {
+    const [a, b] = [new RedisCacheStore({ redis: url, keyPrefix: prefix, timeoutMs: 5000 }), new RedisCacheStore({ redis: url, keyPrefix: prefix, timeoutMs: 5000 })];
+    await Promise.all([ready(a.redis), ready(b.redis)]);
+    await a.set('again', entry({ body: Buffer.from('v1') }), 60_000);
+    const first = await a.get('again');
+    expect(await a.get('again')).toBe(first);
+    await b.set('again', entry({ body: Buffer.from('v2') }), 60_000);
+    expect((await a.get('again'))!.body.toString()).toBe('v2');
+    await b.delete('again');
+    expect(await a.get('again')).toBeUndefined();
+    a.close();
+    b.close();
+  });
+
   it('keeps a tag set as long as its longest-lived entry, with a TTL of its own', async () => {
     const store = new RedisCacheStore({ redis: url, keyPrefix: prefix, timeoutMs: 5000 });
     await ready(store.redis);
