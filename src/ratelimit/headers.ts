@@ -36,19 +36,41 @@ export function sfString(value: string): string {
 
 const seconds = (ms: number): number => (ms <= 0 ? 0 : Math.ceil(ms / 1000));
 
-/** Flat `[name, value, ...]` pairs to add to the response. */
-export function rateLimitHeaders(decision: Decision, policyName: string, opts: RateLimitHeaderOptions = {}): string[] {
-  const retryAfter = decision.allowed ? [] : ['retry-after', String(Math.max(1, seconds(decision.retryAfterMs)))];
-  // A degraded decision knows nothing of the real quota: advertise none.
-  if (decision.degraded) return retryAfter;
+/** Builds the headers of one policy's decisions: `(decision) => [name, value, ...]`. */
+export type RateLimitHeaderWriter = (decision: Decision) => string[];
+
+/**
+ * The header writer of one policy. Everything that does not depend on the decision — the quoted
+ * name, `;w=`, the whole RateLimit-Policy value while the limit stays the same — is built here once,
+ * not on every request: only `r` and `t` are new per response.
+ */
+export function rateLimitHeaderWriter(policyName: string, opts: RateLimitHeaderOptions = {}): RateLimitHeaderWriter {
   const name = sfString(policyName);
   const p = opts.periodMs;
   const window = p !== undefined && p >= 1000 && p % 1000 === 0 ? `;w=${p / 1000}` : '';
-  const reset = seconds(decision.resetMs);
-  const out = ['ratelimit-policy', `${name};q=${decision.limit}${window}`, 'ratelimit', `${name};r=${decision.remaining};t=${reset}`];
-  if (opts.legacy) {
-    out.push('ratelimit-limit', String(decision.limit), 'ratelimit-remaining', String(decision.remaining), 'ratelimit-reset', String(reset));
-  }
-  for (const v of retryAfter) out.push(v);
-  return out;
+  const remainingPrefix = `${name};r=`;
+  const legacy = opts.legacy === true;
+  let policyLimit = -1;
+  let policyValue = '';
+  return function rateLimitHeaders(decision: Decision): string[] {
+    const retryAfter = decision.allowed ? null : String(Math.max(1, seconds(decision.retryAfterMs)));
+    // A degraded decision knows nothing of the real quota: advertise none.
+    if (decision.degraded) return retryAfter === null ? [] : ['retry-after', retryAfter];
+    if (decision.limit !== policyLimit) {
+      policyLimit = decision.limit;
+      policyValue = `${name};q=${policyLimit}${window}`;
+    }
+    const reset = seconds(decision.resetMs);
+    const out = ['ratelimit-policy', policyValue, 'ratelimit', `${remainingPrefix}${decision.remaining};t=${reset}`];
+    if (legacy) {
+      out.push('ratelimit-limit', String(decision.limit), 'ratelimit-remaining', String(decision.remaining), 'ratelimit-reset', String(reset));
+    }
+    if (retryAfter !== null) out.push('retry-after', retryAfter);
+    return out;
+  };
+}
+
+/** Flat `[name, value, ...]` pairs to add to the response (a policy keeps a `rateLimitHeaderWriter` instead). */
+export function rateLimitHeaders(decision: Decision, policyName: string, opts: RateLimitHeaderOptions = {}): string[] {
+  return rateLimitHeaderWriter(policyName, opts)(decision);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isGantryError } from '../../src/core/errors.js';
-import { rateLimitedError, rateLimitHeaders, rateLimitUnavailableError, sfString, type Decision } from '../../src/ratelimit/index.js';
+import { rateLimitedError, rateLimitHeaders, rateLimitHeaderWriter, rateLimitUnavailableError, sfString, type Decision } from '../../src/ratelimit/index.js';
 
 const base: Decision = { allowed: true, limit: 100, remaining: 42, resetMs: 12_300, retryAfterMs: 0, at: 0 };
 
@@ -45,6 +45,20 @@ describe('rateLimitHeaders (draft-ietf-httpapi-ratelimit-headers-11)', () => {
     expect(rateLimitHeaders({ ...base, degraded: true }, 'p')).toEqual([]);
     const closed: Decision = { ...base, allowed: false, degraded: true, reason: 'unavailable', retryAfterMs: 1000 };
     expect(rateLimitHeaders(closed, 'p')).toEqual(['retry-after', '1']);
+  });
+
+  it('a policy\'s writer, reused for every decision, follows each decision\'s limit, remaining and reset', () => {
+    const write = rateLimitHeaderWriter('p', { periodMs: 60_000 });
+    expect(write(base)).toEqual(['ratelimit-policy', '"p";q=100;w=60', 'ratelimit', '"p";r=42;t=13']);
+    expect(write({ ...base, limit: 7, remaining: 6, resetMs: 500 })).toEqual(['ratelimit-policy', '"p";q=7;w=60', 'ratelimit', '"p";r=6;t=1']);
+    expect(write({ ...base, allowed: false, remaining: 0, retryAfterMs: 2500 })).toEqual([
+      'ratelimit-policy',
+      '"p";q=100;w=60',
+      'ratelimit',
+      '"p";r=0;t=13',
+      'retry-after',
+      '3',
+    ]);
   });
 
   it('writes the policy name as a valid Structured Field string', () => {

@@ -1,11 +1,12 @@
 /**
- * rate-limit: counts each request against `<policy id>:<by>:<value>` in the node's limiter for
- * this policy (local or Redis), in the `limit` phase. Allowed requests carry `RateLimit-Policy` /
- * `RateLimit`; denied ones get 429 with `Retry-After`; a Redis that cannot answer follows
- * `fail_mode` (open: allowed, closed: 503). The outcome is left on `ctx.rateLimit` for call records.
+ * rate-limit: counts each request against the value of `by` (client IP, app, key, team, route or
+ * service) in the node's limiter for this policy (local or Redis), in the `limit` phase. Allowed
+ * requests carry `RateLimit-Policy` / `RateLimit`; denied ones get 429 with `Retry-After`; a Redis
+ * that cannot answer follows `fail_mode` (open: allowed, closed: 503). The outcome is left on
+ * `ctx.rateLimit` for call records.
  */
 import { validationError } from '../../../core/errors.js';
-import { rateLimitedError, rateLimitHeaders, rateLimitUnavailableError, type Decision, type RateLimit, type RateLimiter } from '../../../ratelimit/index.js';
+import { rateLimitedError, rateLimitHeaderWriter, rateLimitUnavailableError, type Decision, type RateLimit, type RateLimiter } from '../../../ratelimit/index.js';
 import type { RequestContext } from '../../context.js';
 import type { PolicyDefinition } from '../types.js';
 import { RateLimitOptions } from './schema.js';
@@ -24,7 +25,33 @@ const DETACHED: RateLimiter = {
 
 type KeyOf = (ctx: RequestContext) => string;
 
-function keyFunction(prefix: string, by: RateLimitOptions['by']): KeyOf {
+/**
+ * Keys of a local limiter, which belongs to this policy alone: the value itself, no prefix. Each is a
+ * string that stays the same object from one request to the next — the client address Node keeps per
+ * connection, ids from the config snapshot — so V8 hashes it once for the limiter's Map. A key built
+ * by concatenation is a new string on every request, hashed anew on every lookup: in a profile of a
+ * node under load that was most of what a local check cost. Ids start with their kind (`app_`, `key_`,
+ * `team_`) and addresses never do, so the client-IP fallback cannot share a consumer's budget.
+ */
+function localKeyFunction(by: RateLimitOptions['by']): KeyOf {
+  switch (by) {
+    case 'ip':
+      return (ctx) => ctx.clientIp;
+    case 'route':
+      return (ctx) => ctx.route?.id ?? '';
+    case 'service':
+      return (ctx) => ctx.route?.service.id ?? '';
+    case 'app':
+      return (ctx) => (ctx.consumer === null ? ctx.clientIp : ctx.consumer.appId);
+    case 'key':
+      return (ctx) => (ctx.consumer === null ? ctx.clientIp : ctx.consumer.keyId);
+    case 'team':
+      return (ctx) => (ctx.consumer === null ? ctx.clientIp : ctx.consumer.teamId);
+  }
+}
+
+/** Keys of a Redis limiter, shared by every policy and node: `<policy id>:<by>:<value>`. */
+function sharedKeyFunction(prefix: string, by: RateLimitOptions['by']): KeyOf {
   const ip = `${prefix}:ip:`;
   const byIp: KeyOf = (ctx) => ip + ctx.clientIp;
   switch (by) {
@@ -73,8 +100,8 @@ export const rateLimitPolicy: PolicyDefinition<typeof RateLimitOptions, RequestC
     const periodMs = PERIOD_MS[options.per];
     const limit: RateLimit = options.burst === undefined ? { limit: options.limit, periodMs } : { limit: options.limit, periodMs, burst: options.burst };
     const name = env.policyName === '' ? 'rate-limit' : env.policyName;
-    const headerOptions = { periodMs };
-    const keyOf = keyFunction(env.policyId, options.by);
+    const headersOf = rateLimitHeaderWriter(name, { periodMs });
+    const keyOf = options.backend === 'local' ? localKeyFunction(options.by) : sharedKeyFunction(env.policyId, options.by);
     const limiterKey = `${env.policyId}\0${JSON.stringify([options.limit, options.per, options.burst ?? null, options.algorithm, options.backend, options.fail_mode])}`;
     const limiter =
       env.rateLimiters === null
@@ -84,10 +111,10 @@ export const rateLimitPolicy: PolicyDefinition<typeof RateLimitOptions, RequestC
     function decide(ctx: RequestContext, d: Decision): void {
       if (d.allowed) {
         ctx.rateLimit = d.degraded ? 'failed_open' : 'allowed';
-        if (!d.degraded) ctx.addResponseHeaders(rateLimitHeaders(d, name, headerOptions));
+        if (!d.degraded) ctx.addResponseHeaders(headersOf(d));
         return;
       }
-      ctx.addResponseHeaders(rateLimitHeaders(d, name, headerOptions));
+      ctx.addResponseHeaders(headersOf(d));
       if (d.reason === 'unavailable') {
         ctx.rateLimit = 'failed_closed';
         throw rateLimitUnavailableError(name);
