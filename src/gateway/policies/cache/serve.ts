@@ -91,5 +91,7 @@ export function answerFromEntry(ctx: RequestContext, entry: CacheEntry, status: 
     ctx.respond(304, [...notModifiedHeaders(entry), 'age', age], null);
     return;
   }
-  ctx.respond(entry.status, servedLines(entry, ctx.responseDrop).concat('age', age), entry.body);
+  const lines = servedLines(entry, ctx.responseDrop).slice();
+  lines.push('age', age);
+  ctx.respond(entry.status, lines, entry.body);
 }
