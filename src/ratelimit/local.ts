@@ -1,7 +1,9 @@
 /**
  * The in-process rate limiter: one Map, synchronous, no timers. Memory is bounded two ways, both
  * paid for on the hot path in O(1): every hit moves its key to the end of the Map (so the Map's
- * insertion order is least-recently-used first) and drops up to two expired keys from the front;
+ * insertion order is least-recently-used first; a key that is already last is updated in place, which
+ * spares the delete and re-insert that a Map with few keys pays for in shrinking and regrowing its
+ * table: a route-wide limit, or one busy client) and drops up to two expired keys from the front;
  * at `maxKeys` the least recently used key is evicted even if live. That key forgets its count, so
  * evictions are counted in `stats()`; set `maxKeys` above the number of keys active in a period.
  */
@@ -23,6 +25,8 @@ export class LocalRateLimiter implements RateLimiter {
   readonly #state = new Map<string, number | SlidingLog>();
   /** Compiled limits, by the limit object (policies pass the same object every time). */
   readonly #compiled = new WeakMap<RateLimit, CompiledLimit>();
+  /** The key last written to #state: while it is in the Map, it is the Map's last entry. */
+  #newest: string | null = null;
   #allowed = 0;
   #denied = 0;
   #evictions = 0;
@@ -43,20 +47,26 @@ export class LocalRateLimiter implements RateLimiter {
     const nowUs = toMicros(now);
     const state = this.#state;
     const held = state.get(key);
-    if (held !== undefined) state.delete(key);
-    else this.#makeRoom(nowUs);
+    const last = held !== undefined && key === this.#newest;
+    if (held === undefined) this.#makeRoom(nowUs);
+    else if (!last) state.delete(key);
 
     let decision: Decision;
+    let keep: boolean;
     if (this.algorithm === 'gcra') {
       const step = gcraStep(typeof held === 'number' ? held : 0, nowUs, c, cost);
-      if (step.tat > nowUs) state.set(key, step.tat);
+      keep = step.tat > nowUs;
+      if (keep) state.set(key, step.tat);
       decision = toDecision(step, c, nowUs, 'gcra', cost);
     } else {
       const log = held instanceof SlidingLog ? held : new SlidingLog();
       const step = log.hit(nowUs, c, cost);
-      if (log.size > 0) state.set(key, log);
+      keep = log.size > 0;
+      if (keep && !last) state.set(key, log);
       decision = toDecision(step, c, nowUs, 'sliding-window', cost);
     }
+    if (keep) this.#newest = key;
+    else if (last) state.delete(key);
     if (decision.allowed) this.#allowed++;
     else this.#denied++;
     this.#sweep(nowUs);
