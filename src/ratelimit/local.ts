@@ -25,6 +25,9 @@ export class LocalRateLimiter implements RateLimiter {
   readonly #state = new Map<string, number | SlidingLog>();
   /** Compiled limits, by the limit object (policies pass the same object every time). */
   readonly #compiled = new WeakMap<RateLimit, CompiledLimit>();
+  /** The last limit seen and its compiled form: a limiter belongs to one policy, which has one limit. */
+  #lastLimit: RateLimit | null = null;
+  #lastCompiled: CompiledLimit | null = null;
   /** The key last written to #state: while it is in the Map, it is the Map's last entry. */
   #newest: string | null = null;
   #allowed = 0;
@@ -38,12 +41,14 @@ export class LocalRateLimiter implements RateLimiter {
   }
 
   hit(key: string, limit: RateLimit, cost = 1, now = Date.now()): Decision {
-    let c = this.#compiled.get(limit);
+    let c = limit === this.#lastLimit ? this.#lastCompiled! : this.#compiled.get(limit);
     if (c === undefined) {
       c = compileLimit(limit);
       this.#compiled.set(limit, c);
     }
-    checkCost(cost);
+    this.#lastLimit = limit;
+    this.#lastCompiled = c;
+    if (cost !== 1) checkCost(cost);
     const nowUs = toMicros(now);
     const state = this.#state;
     const held = state.get(key);
