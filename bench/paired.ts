@@ -15,6 +15,8 @@ export interface PairedScenario {
   pid: number;
   /** Another CPU counter (ms since some origin) reported per request, e.g. redis-server's. */
   otherCpuMs?: () => Promise<number>;
+  /** The upstream's process: its CPU per request is reported too (it shares the machine's cores). */
+  upstreamPid?: number;
 }
 
 export interface PairedRun {
@@ -25,6 +27,9 @@ export interface PairedRun {
   /** µs of CPU per request in the serving process. */
   cpuUs: number;
   otherCpuUs: number | null;
+  /** µs of CPU per request in this process, i.e. the load generator (autocannon runs here). */
+  loadCpuUs: number;
+  upstreamCpuUs: number | null;
 }
 
 export interface PairedSummary {
@@ -34,6 +39,8 @@ export interface PairedSummary {
   p99: number;
   cpuUs: number;
   otherCpuUs: number | null;
+  loadCpuUs: number;
+  upstreamCpuUs: number | null;
   failures: number;
   /** Median over rounds of this scenario's figure ÷ the reference's figure in the same round. */
   rpsRatio: number;
@@ -46,8 +53,12 @@ export interface PairedSummary {
 async function measured(s: PairedScenario): Promise<PairedRun> {
   const cpu0 = processCpuMs(s.pid) ?? NaN;
   const other0 = s.otherCpuMs ? await s.otherCpuMs() : NaN;
+  const up0 = s.upstreamPid === undefined ? NaN : (processCpuMs(s.upstreamPid) ?? NaN);
+  const load0 = process.cpuUsage();
   const r = await runLoad(s.load);
+  const load = process.cpuUsage(load0);
   const cpu1 = processCpuMs(s.pid) ?? NaN;
+  const up1 = s.upstreamPid === undefined ? NaN : (processCpuMs(s.upstreamPid) ?? NaN);
   const other1 = s.otherCpuMs ? await s.otherCpuMs() : NaN;
   const n = Math.max(1, r.rps * s.load.durationS);
   return {
@@ -57,6 +68,8 @@ async function measured(s: PairedScenario): Promise<PairedRun> {
     failures: r.non2xx + r.errors,
     cpuUs: ((cpu1 - cpu0) * 1000) / n,
     otherCpuUs: s.otherCpuMs ? ((other1 - other0) * 1000) / n : null,
+    loadCpuUs: (load.user + load.system) / n,
+    upstreamCpuUs: s.upstreamPid === undefined ? null : ((up1 - up0) * 1000) / n,
   };
 }
 
@@ -95,7 +108,9 @@ export async function runPairedRounds(scenarios: PairedScenario[], rounds: numbe
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const run = await measured(scenarios[i]!);
       runs[i]!.push(run);
-      process.stderr.write(`  round ${round + 1}/${rounds} ${scenarios[i]!.name}: ${Math.round(run.rps)} req/s, ${run.cpuUs.toFixed(0)} µs CPU/req\n`);
+      process.stderr.write(
+        `  round ${round + 1}/${rounds} ${scenarios[i]!.name}: ${Math.round(run.rps)} req/s, ${run.cpuUs.toFixed(0)} µs CPU/req, load generator ${run.loadCpuUs.toFixed(0)} µs/req\n`,
+      );
     }
   }
   const refRuns = runs[refIndex]!;
@@ -110,6 +125,8 @@ export async function runPairedRounds(scenarios: PairedScenario[], rounds: numbe
       p99: m((x) => x.p99),
       cpuUs: m((x) => x.cpuUs),
       otherCpuUs: s.otherCpuMs ? m((x) => x.otherCpuUs ?? NaN) : null,
+      loadCpuUs: m((x) => x.loadCpuUs),
+      upstreamCpuUs: s.upstreamPid === undefined ? null : m((x) => x.upstreamCpuUs ?? NaN),
       failures: rs.reduce((n, x) => n + x.failures, 0),
       rpsRatio: ratio((x) => x.rps),
       cpuRatio: ratio((x) => x.cpuUs),
@@ -120,9 +137,29 @@ export async function runPairedRounds(scenarios: PairedScenario[], rounds: numbe
   });
 }
 
-/** A text table: raw medians, then the per-round ratios to the reference. */
+/**
+ * A text table: raw medians, then the per-round ratios to the reference. CPU per request of the load
+ * generator (and of the upstream, when its pid was given) is shown because on a shared machine every
+ * process's CPU comes out of the same cores: a response that costs the client more to parse lowers
+ * the throughput measured without costing the proxy anything.
+ */
 export function pairedTable(rows: PairedSummary[], ref: string, otherCpuLabel?: string): string {
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'fails', 'CPU µs/req', ...(otherCpuLabel ? [otherCpuLabel] : []), `req/s × ${ref}`, 'CPU/req ×', 'p50 ×', 'p99 ×'];
+  const withUpstream = rows.some((r) => r.upstreamCpuUs !== null);
+  const head = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'fails',
+    'CPU µs/req',
+    ...(otherCpuLabel ? [otherCpuLabel] : []),
+    'load-gen µs/req',
+    ...(withUpstream ? ['upstream µs/req'] : []),
+    `req/s × ${ref}`,
+    'CPU/req ×',
+    'p50 ×',
+    'p99 ×',
+  ];
   const body = rows.map((r) => [
     r.name,
     Math.round(r.rps).toString(),
@@ -131,6 +168,8 @@ export function pairedTable(rows: PairedSummary[], ref: string, otherCpuLabel?: 
     String(r.failures),
     r.cpuUs.toFixed(0),
     ...(otherCpuLabel ? [r.otherCpuUs === null ? '-' : r.otherCpuUs.toFixed(1)] : []),
+    r.loadCpuUs.toFixed(0),
+    ...(withUpstream ? [r.upstreamCpuUs === null ? '-' : r.upstreamCpuUs.toFixed(0)] : []),
     r.rpsRatio.toFixed(2),
     r.cpuRatio.toFixed(2),
     r.p50Ratio.toFixed(2),
