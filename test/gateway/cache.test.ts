@@ -301,6 +301,42 @@ export function cacheBehaviour(store: Backend, redisUrl?: string): void {
     expect(origin.hits('/d/coalesce-stale')).toBe(2);
   });
 
+  it('lets no waiter whose client left lead the next fetch for the key (it would never finish it)', async () => {
+    const gate = deferred();
+    origin.on('/d/left', (_r, n) =>
+      n === 1
+        ? { headers: { 'cache-control': 'max-age=60', etag: '"l1"' }, body: 'left' }
+        : { status: 304, headers: { etag: '"l1"', 'cache-control': 'max-age=60' }, before: n === 2 ? gate.promise : undefined },
+    );
+    await get('/d/left');
+    const stats = () => gw.plane.cacheStores.coalesceStats();
+    const leader = get('/d/left', { 'cache-control': 'no-cache' });
+    await waitFor(() => origin.hits('/d/left') === 2, 3000, 'the revalidation');
+    // A second revalidation joins the first one, and its client leaves while it waits.
+    const joined = stats().joined;
+    const closed = new Promise<void>((resolve) => {
+      const listen = (e: unknown): void => {
+        if ((e as CallEvent).status !== 499 || (e as CallEvent).path !== '/d/left') return;
+        callChannel.unsubscribe(listen);
+        resolve();
+      };
+      callChannel.subscribe(listen);
+    });
+    const abort = new AbortController();
+    const { request } = await import('undici');
+    const waiter = request(`${gw.url}/d/left`, { headers: { 'cache-control': 'no-cache' }, signal: abort.signal }).catch(() => null);
+    await waitFor(() => stats().joined > joined, 3000, 'the waiter to join');
+    abort.abort();
+    await waiter;
+    await closed;
+    gate.release();
+    expect((await leader).headers['x-gantry-cache']).toBe('REVALIDATED');
+    // Handed the revalidated entry, the waiter (no-cache) would revalidate again: not for a client that left.
+    await waitFor(() => stats().inFlight === 0, 3000, 'no fetch left in flight');
+    const next = await get('/d/left', { 'cache-control': 'no-cache' });
+    expect([next.status, next.headers['x-gantry-cache']]).toEqual([200, 'REVALIDATED']);
+  });
+
   it('sends waiters upstream themselves when the coalesced answer may not be stored', async () => {
     const gate = deferred();
     origin.on('/d/coalesce-private', (_r, n) => ({ headers: { 'cache-control': 'private' }, hold: n === 1 ? gate.promise : undefined, body: `own-${n}` }));

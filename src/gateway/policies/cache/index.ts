@@ -257,6 +257,9 @@ export const cachePolicy: PolicyDefinition<typeof CacheOptions, RequestContext> 
      */
     async function coalesce(ctx: RequestContext, pending: Pending, directives: RequestDirectives, round: number): Promise<void> {
       if (coalescer === null || !options.coalesce || !pending.mayStore || ctx.headers.authorization !== undefined) return;
+      // A client that left while this request waited (the call is finished): it goes nowhere, so it
+      // must not lead, or the fetch it leads would never settle and hold every later one for the key.
+      if (ctx.finished) return;
       let leader = false;
       let settle: (entry: CacheEntry | null) => void = () => {};
       const shared = coalescer.run(pending.key, () => {
