@@ -3,15 +3,16 @@
  * it disturbs throughput. Local: what the policy does per request (a hit and its headers), 1M times,
  * over 50 clients whose address strings stay the same (as Node's per-connection `remoteAddress` does);
  * and, for comparison, with a key concatenated for every hit, as the policy did before.
- * Redis: 50 concurrent callers hitting one key for BENCH_DURATION seconds, CPU of this process and of
- * redis-server (INFO cpu; includes anything else that server does meanwhile) per hit, with and without
- * auto-pipelining. Bounded in count and time; keys under a prefix of this run's own, deleted after.
+ * Redis: 50 concurrent callers hitting one key for BENCH_DURATION seconds through a limiter on a
+ * client made as Gantry makes it (the limiter sends each event-loop turn's hits in one script call),
+ * CPU of this process and of redis-server (INFO cpu; includes anything else that server does
+ * meanwhile) per hit. Bounded in count and time; keys under a prefix of this run's own, deleted after.
  *
  *   npx tsx bench/ratelimit-micro.ts   (BENCH_REDIS_URL, else GANTRY_TEST_REDIS_URL, else redis://127.0.0.1:6379)
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { LocalRateLimiter, ownedClientOptions, RedisRateLimiter, rateLimitHeaderWriter, type RateLimitAlgorithm } from '../src/ratelimit/index.js';
+import { limiterClientOptions, LocalRateLimiter, RedisRateLimiter, rateLimitHeaderWriter, type RateLimitAlgorithm } from '../src/ratelimit/index.js';
 import { envInt, median } from './lib.js';
 import { redisCpuMs } from './paired.js';
 
@@ -42,8 +43,8 @@ function local(algorithm: RateLimitAlgorithm, concatenated: boolean): number {
   return median(samples);
 }
 
-async function redisRun(algorithm: RateLimitAlgorithm, autoPipelining: boolean, admin: Redis, prefix: string, seconds: number) {
-  const client = new Redis(REDIS_URL, { ...ownedClientOptions(), enableAutoPipelining: autoPipelining });
+async function redisRun(algorithm: RateLimitAlgorithm, admin: Redis, prefix: string, seconds: number) {
+  const client = new Redis(REDIS_URL, limiterClientOptions());
   client.on('error', () => {});
   await new Promise((r) => client.once('ready', r));
   const limiter = new RedisRateLimiter({ redis: client, failMode: 'closed', algorithm, keyPrefix: prefix });
@@ -90,13 +91,11 @@ async function main(): Promise<void> {
   const prefix = `gantry-bench-rlmicro-${process.pid}-${randomBytes(4).toString('hex')}:`;
   try {
     for (const a of ALGORITHMS) {
-      for (const auto of [false, true]) {
-        const r = await redisRun(a, auto, admin, prefix, seconds);
-        process.stdout.write(
-          `redis ${a}${auto ? ', auto-pipelining' : ''}: ${Math.round(r.hitsPerS)} hits/s, this process ${r.nodeUs.toFixed(1)} µs and redis-server ${r.redisUs.toFixed(1)} µs CPU per hit` +
-            `${r.failed ? `, ${r.failed} timed out (fail closed)` : ''}\n`,
-        );
-      }
+      const r = await redisRun(a, admin, prefix, seconds);
+      process.stdout.write(
+        `redis ${a}: ${Math.round(r.hitsPerS)} hits/s, this process ${r.nodeUs.toFixed(1)} µs and redis-server ${r.redisUs.toFixed(1)} µs CPU per hit` +
+          `${r.failed ? `, ${r.failed} timed out (fail closed)` : ''}\n`,
+      );
     }
   } finally {
     let cursor = '0';

@@ -1,7 +1,13 @@
 /**
- * The Redis rate limiter: one atomic Lua script per hit (EVALSHA, EVAL on NOSCRIPT), one round trip,
- * Redis server time. Because each step runs atomically on one clock, any number of nodes sharing the
- * Redis admit exactly what one limiter would: never more than the algorithm's bound.
+ * The Redis rate limiter: atomic Lua scripts (EVALSHA, EVAL on NOSCRIPT), Redis server time. Because
+ * each step runs atomically on one clock, any number of nodes sharing the Redis admit exactly what
+ * one limiter would: never more than the algorithm's bound.
+ *
+ * The hits a limiter receives in one event-loop turn go to Redis together, in one script call at the
+ * end of that turn (setImmediate; a hit alone in its turn goes out just the same, with no timer and
+ * no added wait), applied in the order they came. One call per hit, even pipelined, cost both the
+ * node (a command object, its encoding, its promise and timer) and Redis (parsing, dispatch, starting
+ * the script) about as much again per hit as the hit's own work.
  *
  * Redis being slow or down never stalls a request: a hit that has no answer within `timeoutMs`
  * (default 50 ms), or that finds the client disconnected, is decided by `failMode` — `open` allows
@@ -22,7 +28,7 @@ export interface RedisRateLimiterOptions {
   algorithm?: RateLimitAlgorithm;
   /** Default `gantry:rl:`. */
   keyPrefix?: string;
-  /** Longest wait for Redis per hit; default 50 ms. */
+  /** Longest wait for Redis per call (a turn's hits); default 50 ms. */
   timeoutMs?: number;
   /** Retry-After of a fail-closed denial; default 1000 ms. */
   unavailableRetryAfterMs?: number;
@@ -30,21 +36,35 @@ export interface RedisRateLimiterOptions {
   onError?: (err: Error) => void;
 }
 
+/** Most hits sent in one script call; a turn with more sends several. */
+const MAX_BATCH = 128;
+
+interface PendingHit {
+  /** `<prefix><algorithm>:{<key>}`: the hit's keys start with it. */
+  base: string;
+  c: CompiledLimit;
+  cost: number;
+  /** µs as a string, or '' for Redis time. */
+  nowArg: string;
+  now: number | undefined;
+  resolve: (d: Decision) => void;
+}
+
 /**
  * Client options for a Redis the limiter owns (or the node's shared limiter client): the hot-path
- * options plus auto-pipelining. Hits that arrive in the same event-loop turn (one per request the
- * turn read) go out in one write and come back in one read, so under load a node pays a socket
- * write per batch instead of per request, and Redis reads them in one go too. A request alone in
- * its turn still goes out at the end of that turn (setImmediate): no timer, no added wait.
+ * options, without ioredis's auto-pipelining. The limiter already sends a turn's hits as one command
+ * at the end of the turn; auto-pipelining would hold that command for one more turn of the loop.
  */
 export function limiterClientOptions(): RedisOptions {
-  return { ...ownedClientOptions(), enableAutoPipelining: true };
+  return ownedClientOptions();
 }
 
 const GCRA = new RedisScript(GCRA_LUA);
+const noop = (): void => {};
 const SLIDING = new RedisScript(SLIDING_LUA);
 
-type Reply = [number, number, number, number, number];
+/** Five integers per hit: allowed (0|1), remaining, resetUs, retryUs, nowUs. */
+type Reply = number[];
 
 export class RedisRateLimiter implements RateLimiter {
   readonly algorithm: RateLimitAlgorithm;
@@ -56,6 +76,12 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #unavailableRetryAfterMs: number;
   readonly #onError: ((err: Error) => void) | undefined;
   readonly #compiled = new WeakMap<RateLimit, CompiledLimit>();
+  #pending: PendingHit[] = [];
+  #flushScheduled = false;
+  readonly #flushTurn = (): void => {
+    this.#flushScheduled = false;
+    this.#flush();
+  };
   #allowed = 0;
   #denied = 0;
   #degraded = 0;
@@ -87,25 +113,73 @@ export class RedisRateLimiter implements RateLimiter {
     }
     checkCost(cost);
     if (this.redis.status !== 'ready') return Promise.resolve(this.#failed(c, now));
-    const nowArg = now === undefined ? '' : String(Math.floor(now * 1000));
-    const base = `${this.#prefix}{${key}}`;
-    const call =
-      this.algorithm === 'gcra'
-        ? GCRA.run(this.redis, [base], [c.intervalUs, c.capacityUs, cost, nowArg])
-        : SLIDING.run(this.redis, [`${base}:log`, `${base}:n`], [c.limit, c.periodUs, cost, nowArg]);
-    const limitC = c;
-    return withTimeout(call, this.#timeoutMs).then(
-      (reply) => this.#decided(reply as Reply, limitC, cost),
-      (err: unknown) => {
-        this.#onError?.(err instanceof Error ? err : new Error(String(err)));
-        return this.#failed(limitC, now);
+    const hit: PendingHit = {
+      base: `${this.#prefix}{${key}}`,
+      c,
+      cost,
+      nowArg: now === undefined ? '' : String(Math.floor(now * 1000)),
+      now,
+      resolve: noop,
+    };
+    const decided = new Promise<Decision>((resolve) => {
+      hit.resolve = resolve;
+    });
+    this.#pending.push(hit);
+    if (this.#pending.length >= MAX_BATCH) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flushTurn);
+    }
+    return decided;
+  }
+
+  /** Sends the pending hits in one script call and answers each from its part of the reply. */
+  #flush(): void {
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    if (this.redis.status !== 'ready') {
+      // Disconnected since these hits were taken: the fail mode answers, as it does for later hits.
+      for (const h of batch) h.resolve(this.#failed(h.c, h.now));
+      return;
+    }
+    const keys: string[] = [];
+    const args: Array<string | number> = [];
+    const gcra = this.algorithm === 'gcra';
+    for (const h of batch) {
+      if (gcra) {
+        keys.push(h.base);
+        args.push(h.c.intervalUs, h.c.capacityUs, h.cost, h.nowArg);
+      } else {
+        keys.push(`${h.base}:log`, `${h.base}:n`);
+        args.push(h.c.limit, h.c.periodUs, h.cost, h.nowArg);
+      }
+    }
+    withTimeout((gcra ? GCRA : SLIDING).run(this.redis, keys, args), this.#timeoutMs).then(
+      (reply) => {
+        if (!Array.isArray(reply) || reply.length !== batch.length * 5) {
+          this.#failAll(batch, new Error(`unexpected rate-limit script reply for ${batch.length} hits`));
+          return;
+        }
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(this.#decided(reply as Reply, i * 5, batch[i]!));
       },
+      (err: unknown) => this.#failAll(batch, err instanceof Error ? err : new Error(String(err))),
     );
   }
 
-  #decided(reply: Reply, c: CompiledLimit, cost: number): Decision {
-    const [allowed, remaining, resetUs, retryUs, nowUs] = reply;
-    const d = toDecision({ allowed: allowed === 1, remaining, resetUs, retryUs }, c, nowUs, this.algorithm, cost);
+  #failAll(batch: readonly PendingHit[], err: Error): void {
+    this.#onError?.(err);
+    for (const h of batch) h.resolve(this.#failed(h.c, h.now));
+  }
+
+  #decided(reply: Reply, at: number, h: PendingHit): Decision {
+    const d = toDecision(
+      { allowed: reply[at] === 1, remaining: reply[at + 1]!, resetUs: reply[at + 2]!, retryUs: reply[at + 3]! },
+      h.c,
+      reply[at + 4]!,
+      this.algorithm,
+      h.cost,
+    );
     if (d.allowed) this.#allowed++;
     else this.#denied++;
     return d;

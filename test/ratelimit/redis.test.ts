@@ -78,6 +78,19 @@ describeRedis('RedisRateLimiter on the shared Redis', (url) => {
         expect(ttl).toBeLessThanOrEqual(5000);
       }
     });
+
+    it('answers hits taken in one turn, more than one call carries, each from its own part of the reply and in the order they came', async () => {
+      const limiter = new RedisRateLimiter({ redis: url, failMode: 'closed', algorithm, keyPrefix: prefix, timeoutMs: 5000 });
+      await ready(limiter.redis);
+      const T = 1_700_000_000_000;
+      const limit: RateLimit = { limit: 250, periodMs: 60_000 };
+      // 300 hits on one key and one on another, all taken before any reply: three calls' worth.
+      const decisions = await Promise.all([...Array.from({ length: 300 }, () => limiter.hit('turn', limit, 1, T)), limiter.hit('turn-other', limit, 1, T)]);
+      limiter.close();
+      expect(decisions.map((d) => d.allowed)).toEqual([...Array.from({ length: 250 }, () => true), ...Array.from({ length: 50 }, () => false), true]);
+      expect(decisions.slice(0, 250).map((d) => d.remaining)).toEqual(Array.from({ length: 250 }, (_, i) => 249 - i));
+      expect(decisions[300]).toMatchObject({ allowed: true, remaining: 249 });
+    });
   });
 });
 
