@@ -92,63 +92,94 @@ export function gcraStep(storedTat: number, nowUs: number, c: CompiledLimit, cos
 }
 
 /**
- * One key's log: admission times (µs, non-decreasing) and costs, oldest first from `head`.
- * Entries at or before now − period have left the window.
+ * One key's log: admission times (µs, non-decreasing) and costs, oldest first, in a ring of typed
+ * arrays whose capacity is a power of two. A hit allocates nothing unless the ring must grow (it
+ * doubles) or has emptied to a quarter (it halves, so a key that was busy gives its memory back).
+ * Arrays that were pushed to and sliced held every busy key's log in short-lived copies, which a
+ * node under load kept promoting to the old generation. Entries at or before now − period have
+ * left the window.
  */
 export class SlidingLog {
-  #times: number[] = [];
-  #costs: number[] = [];
+  #times = new Float64Array(MIN_RING);
+  #costs = new Float64Array(MIN_RING);
+  /** Index of the oldest entry. */
   #head = 0;
+  #size = 0;
   #sum = 0;
   #periodUs = 0;
 
   /** When the newest entry leaves the window (µs): the log is empty from then on. */
   get expiresAt(): number {
-    return this.#times.length > this.#head ? this.#times[this.#times.length - 1] + this.#periodUs : 0;
+    return this.#size > 0 ? this.#times[(this.#head + this.#size - 1) & (this.#times.length - 1)]! + this.#periodUs : 0;
   }
 
   hit(nowUs: number, c: CompiledLimit, cost: number): Step {
     this.#periodUs = c.periodUs;
     const cutoff = nowUs - c.periodUs;
-    const times = this.#times;
-    while (this.#head < times.length && times[this.#head] <= cutoff) this.#sum -= this.#costs[this.#head++];
-    if (this.#head > 32 && this.#head * 2 > times.length) {
-      this.#times = times.slice(this.#head);
-      this.#costs = this.#costs.slice(this.#head);
-      this.#head = 0;
+    let times = this.#times;
+    let mask = times.length - 1;
+    while (this.#size > 0 && times[this.#head]! <= cutoff) {
+      this.#sum -= this.#costs[this.#head]!;
+      this.#head = (this.#head + 1) & mask;
+      this.#size--;
     }
+    if (this.#size * 4 < times.length && times.length > MIN_RING) this.#resize(times.length >> 1);
     let allowed = false;
     let retryUs = 0;
     if (this.#sum + cost <= c.limit) {
       allowed = true;
       if (cost > 0) {
-        this.#times.push(nowUs);
-        this.#costs.push(cost);
+        if (this.#size === this.#times.length) this.#resize(this.#times.length << 1);
+        times = this.#times;
+        mask = times.length - 1;
+        const at = (this.#head + this.#size) & mask;
+        times[at] = nowUs;
+        this.#costs[at] = cost;
+        this.#size++;
         this.#sum += cost;
       }
     } else {
       // Each entry costs at least 1, so the entries to free are among the first `need`.
       const need = this.#sum + cost - c.limit;
+      times = this.#times;
+      mask = times.length - 1;
       let freed = 0;
-      for (let i = this.#head; i < this.#times.length; i++) {
-        freed += this.#costs[i];
+      for (let k = 0; k < this.#size; k++) {
+        const at = (this.#head + k) & mask;
+        freed += this.#costs[at]!;
         if (freed >= need) {
-          retryUs = this.#times[i] + c.periodUs - nowUs;
+          retryUs = times[at]! + c.periodUs - nowUs;
           break;
         }
       }
     }
-    const newest = this.#times.length > this.#head ? this.#times[this.#times.length - 1] : undefined;
-    const resetUs = newest === undefined ? 0 : newest + c.periodUs - nowUs;
+    const resetUs = this.#size > 0 ? this.#times[(this.#head + this.#size - 1) & (this.#times.length - 1)]! + c.periodUs - nowUs : 0;
     if (!allowed && retryUs === 0) retryUs = resetUs; // cost > limit: never passes
     return { allowed, remaining: c.limit - this.#sum, resetUs, retryUs };
   }
 
   /** Entries in the window (as of the last hit). */
   get size(): number {
-    return this.#times.length - this.#head;
+    return this.#size;
+  }
+
+  /** Copies the entries, oldest first, into rings of `capacity` (a power of two, ≥ size). */
+  #resize(capacity: number): void {
+    const times = new Float64Array(capacity);
+    const costs = new Float64Array(capacity);
+    const mask = this.#times.length - 1;
+    for (let k = 0; k < this.#size; k++) {
+      const from = (this.#head + k) & mask;
+      times[k] = this.#times[from]!;
+      costs[k] = this.#costs[from]!;
+    }
+    this.#times = times;
+    this.#costs = costs;
+    this.#head = 0;
   }
 }
+
+const MIN_RING = 8;
 
 /** Whether a cost can ever pass this limit. */
 export function overCapacity(algorithm: RateLimitAlgorithm, c: CompiledLimit, cost: number): boolean {

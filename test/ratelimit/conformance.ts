@@ -131,6 +131,8 @@ export function describeLimiterConformance(name: string, open: OpenLimiter): voi
         [1, { limit: 7, periodMs: 1000 }],
         [2, { limit: 10, periodMs: 3000, burst: 4 }],
         [3, { limit: 3, periodMs: 1000 }],
+        // A long log: the local limiter's ring grows past its first sizes and wraps around.
+        [6, { limit: 150, periodMs: 1000 }],
       ] as Array<[number, RateLimit]>) {
         const k = key();
         const rnd = prng(seed);
@@ -149,6 +151,30 @@ export function describeLimiterConformance(name: string, open: OpenLimiter): voi
         expect(mismatches).toEqual([]);
         expect(allowed).toBeGreaterThan(20); // the schedule exercised both outcomes
       }
+    });
+
+    it('agrees with the reference model through steady traffic, a burst that fills a long log, a lull that empties it, and a second burst', async () => {
+      const l: RateLimit = { limit: 200, periodMs: 2000 };
+      const k = key();
+      const rnd = prng(7);
+      const model = algorithm === 'gcra' ? leakyBucket(l) : admissionList(l);
+      const mismatches: string[] = [];
+      let t = T0;
+      const phases: Array<[hits: number, maxGapMs: number]> = [
+        [200, 100], // steady, under the limit: a short log whose oldest entries keep leaving
+        [300, 4], // faster than the limit: the log grows to the limit, then denials
+        [12, 900], // sparse: the log drains to a few entries
+        [300, 4],
+      ];
+      for (const [hits, maxGapMs] of phases) {
+        for (let i = 0; i < hits; i++) {
+          t += 1 + Math.floor(rnd() * maxGapMs);
+          const expected = model(t, 1);
+          const d = await hit(k, l, 1, t);
+          if (d.allowed !== expected) mismatches.push(`t=${t - T0}: got ${d.allowed}`);
+        }
+      }
+      expect(mismatches).toEqual([]);
     });
 
     it('agrees with the reference model on 400 single-unit hits at random instants (what the rate-limit policy sends)', async () => {
