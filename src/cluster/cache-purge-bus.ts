@@ -6,9 +6,11 @@
  * Over Redis pub/sub (`<prefix>:cache-purge`) when the node has a Redis URL, else PostgreSQL
  * NOTIFY (`gantry_cache_purge`) — the same choice as config change notifications (notifier.ts).
  * Payload: `{"o": <sender instance>, "t": [tags]}`; a sender ignores its own messages (it applied
- * them already). Unlike config changes, a lost purge is not caught up by a poll: entries purged
- * on a node that was disconnected at that moment stay until they expire. Publishing reports
- * failures, so the admin API can say the purge did not reach every node.
+ * them already). Announcements are not stored, so a node cannot replay what it missed while its
+ * listening connection was down (or not yet up: a node that starts while the service is down caches
+ * meanwhile). Instead, each time listening resumes after such a gap the bus calls `onGap`, and the
+ * node empties its memory store: whatever was purged meanwhile is fetched again rather than served
+ * stale. Publishing reports failures, so the admin API can say the purge did not reach every node.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -22,11 +24,16 @@ export const PURGE_CHANNEL_POSTGRES = 'gantry_cache_purge';
 const MAX_PAYLOAD = 7000;
 
 export type PurgeListener = (tags: string[]) => void;
+/** Called when listening resumes after a time it was not listening: announcements may have been missed. */
+export type GapListener = () => void;
 
 export interface CachePurgeBus {
   readonly kind: 'redis' | 'postgres';
-  /** Listens for other nodes' purges. Never throws for an unreachable service: it retries. */
-  start(onTags: PurgeListener): Promise<void>;
+  /**
+   * Listens for other nodes' purges. Never throws for an unreachable service: it retries, and calls
+   * `onGap` once listening again (not for the first subscription, when it succeeds at once).
+   */
+  start(onTags: PurgeListener, onGap?: GapListener): Promise<void>;
   publish(tags: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,7 +84,7 @@ export class RedisPurgeBus implements CachePurgeBus {
     this.#timeoutMs = opts.timeoutMs ?? 1000;
   }
 
-  async start(onTags: PurgeListener): Promise<void> {
+  async start(onTags: PurgeListener, onGap?: GapListener): Promise<void> {
     const sub = this.#connection('subscriber', { maxRetriesPerRequest: null });
     this.#subscriber = sub;
     sub.on('message', (channel: string, message: string) => {
@@ -85,7 +92,35 @@ export class RedisPurgeBus implements CachePurgeBus {
       const tags = parsePurgePayload(message, this.#id);
       if (tags !== null) onTags(tags);
     });
-    const subscribed = sub.subscribe(this.channel);
+    // A gap starts when the connection is lost (or fails before the first subscription) and ends
+    // once SUBSCRIBE has been answered again: Redis handles commands in order, so from then on every
+    // announcement arrives. (ioredis resubscribes by itself; subscribing again is harmless.)
+    let gap = false;
+    let subscribedOnce = false;
+    sub.on('close', () => {
+      gap = true;
+    });
+    sub.on('error', () => {
+      if (!subscribedOnce) gap = true;
+    });
+    sub.on('ready', () => {
+      if (!gap || !subscribedOnce) return;
+      sub.subscribe(this.channel).then(
+        () => {
+          if (!gap || this.#subscriber !== sub) return;
+          gap = false;
+          onGap?.();
+        },
+        () => undefined,
+      );
+    });
+    const subscribed = sub.subscribe(this.channel).then(() => {
+      subscribedOnce = true;
+      if (gap) {
+        gap = false;
+        onGap?.();
+      }
+    });
     subscribed.catch(() => undefined);
     await withTimeout(subscribed, this.#timeoutMs, 'subscribing').catch(() => undefined);
   }
@@ -130,6 +165,9 @@ export class PostgresPurgeBus implements CachePurgeBus {
   readonly #logger: NotifierLogger;
   readonly #timeoutMs: number;
   #onTags: PurgeListener | undefined;
+  #onGap: GapListener | undefined;
+  /** Not listening since a failure: the next successful LISTEN ends a gap. */
+  #gap = false;
   #listener: pg.Client | undefined;
   #publisher: pg.Pool | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -142,8 +180,9 @@ export class PostgresPurgeBus implements CachePurgeBus {
     this.#timeoutMs = opts.timeoutMs ?? 5000;
   }
 
-  async start(onTags: PurgeListener): Promise<void> {
+  async start(onTags: PurgeListener, onGap?: GapListener): Promise<void> {
     this.#onTags = onTags;
+    this.#onGap = onGap;
     await this.#listen();
   }
 
@@ -201,10 +240,15 @@ export class PostgresPurgeBus implements CachePurgeBus {
     }
     this.#listener = client;
     this.#attempt = 0;
+    if (this.#gap) {
+      this.#gap = false;
+      this.#onGap?.();
+    }
   }
 
   #retry(err: unknown): void {
     if (this.#closed) return;
+    this.#gap = true;
     if (this.#attempt === 0) this.#logger.warn({ err }, 'cache purge announcements (PostgreSQL LISTEN) lost; reconnecting');
     this.#timer = setTimeout(() => void this.#listen(), backoffMs(this.#attempt++, 100, 5000));
     this.#timer.unref();

@@ -116,9 +116,18 @@ export async function startCachePurging(opts: {
   if (bus && dataPlane) {
     // Bounded: with the store or Redis down at start the node must not wait for them (the bus keeps
     // trying in the background).
-    const listening = bus.start((tags) => {
-      dataPlane.purgeCache(tags, { redis: false }).catch(() => undefined);
-    });
+    const listening = bus.start(
+      (tags) => {
+        dataPlane.purgeCache(tags, { redis: false }).catch(() => undefined);
+      },
+      () => {
+        // Purges announced while this node was not listening are lost: drop what it may hold of them.
+        const memory = dataPlane.cacheStores.memory;
+        const entries = memory.stats().entries;
+        memory.clear();
+        opts.logger.info({ entries }, `cache purge announcements (${bus.kind}) resumed; memory cache emptied, as purges may have been missed`);
+      },
+    );
     await withTimeout(listening, BUS_START_MS, 'listening for cache purges').catch(() => undefined);
     dataPlane.cacheStores.setBroadcast((tags) => {
       bus.publish(tags).catch((err: unknown) => opts.logger.warn({ err }, 'cache invalidation could not be announced to the other nodes'));

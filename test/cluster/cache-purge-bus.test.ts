@@ -1,12 +1,14 @@
 /**
  * The purge announcement channel, both backends, over real PostgreSQL and Redis: what one node
  * publishes every other node hears, the sender does not hear itself, and large purges are split
- * under PostgreSQL's NOTIFY payload limit.
+ * under PostgreSQL's NOTIFY payload limit. Through a TCP forwarder the test can cut: a listener that
+ * lost its connection (or started without one) reports the gap once it listens again, and not before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePurgePayload, PostgresPurgeBus, purgePayloads, RedisPurgeBus, type CachePurgeBus } from '../../src/cluster/cache-purge-bus.js';
 import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 import { describeGated, describeRedis, eventually, uniquePrefix } from '../helpers/redis.js';
+import { TcpForwarder } from '../helpers/tcp-forwarder.js';
 
 const quiet = { info() {}, warn() {} };
 
@@ -55,9 +57,86 @@ function busBehaviour(make: () => CachePurgeBus): void {
   });
 }
 
+/**
+ * `make(url)` builds a bus for the service at `url`; the listener goes through a forwarder, the
+ * publisher straight to the service.
+ */
+function gapBehaviour(serviceUrl: () => string, make: (url: string) => CachePurgeBus): void {
+  const open: CachePurgeBus[] = [];
+  const forwarders: TcpForwarder[] = [];
+  afterAll(async () => {
+    for (const bus of open) await bus.close();
+    for (const f of forwarders) await f.close();
+  });
+  const bus = (url: string): CachePurgeBus => {
+    const b = make(url);
+    open.push(b);
+    return b;
+  };
+  const forwarded = async (): Promise<{ forwarder: TcpForwarder; url: string }> => {
+    const f = await TcpForwarder.forUrl(serviceUrl());
+    forwarders.push(f.forwarder);
+    return f;
+  };
+  /** Publishes until `heard` has the tag (a listener that just came back may need a moment). */
+  const deliver = async (publisher: CachePurgeBus, heard: string[][], tag: string): Promise<void> => {
+    await eventually(async () => {
+      await publisher.publish([tag]);
+      return heard.some((t) => t.includes(tag));
+    }, 10_000);
+  };
+
+  it('reports a gap once listening again after the connection was lost, and hears purges after it', async () => {
+    const { forwarder, url } = await forwarded();
+    const heard: string[][] = [];
+    let gaps = 0;
+    const listener = bus(url);
+    await listener.start(
+      (tags) => heard.push(tags),
+      () => gaps++,
+    );
+    const publisher = bus(serviceUrl());
+    await deliver(publisher, heard, 'before');
+    expect(gaps).toBe(0);
+
+    await forwarder.cut();
+    await publisher.publish(['missed']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gaps).toBe(0);
+    await forwarder.restore();
+    await eventually(() => gaps === 1, 15_000);
+    await deliver(publisher, heard, 'after');
+    expect(heard.flat()).not.toContain('missed');
+    expect(gaps).toBe(1);
+  });
+
+  it('reports a gap when it could not listen at start and then could', async () => {
+    const { forwarder, url } = await forwarded();
+    await forwarder.cut();
+    const heard: string[][] = [];
+    let gaps = 0;
+    const listener = bus(url);
+    await listener.start(
+      (tags) => heard.push(tags),
+      () => gaps++,
+    );
+    expect(gaps).toBe(0);
+    await forwarder.restore();
+    await eventually(() => gaps === 1, 15_000);
+    await deliver(bus(serviceUrl()), heard, 'late');
+    expect(gaps).toBe(1);
+  });
+}
+
 describeRedis('the purge channel over Redis pub/sub', (url) => {
   const prefix = uniquePrefix('purge-bus').replace(/:$/, '');
   busBehaviour(() => new RedisPurgeBus({ url, prefix, logger: quiet }));
+  describe('after a gap', () => {
+    gapBehaviour(
+      () => url,
+      (u) => new RedisPurgeBus({ url: u, prefix, logger: quiet, timeoutMs: 500 }),
+    );
+  });
 });
 
 const PG_URL = postgresTestUrl();
@@ -72,4 +151,10 @@ describeGated('the purge channel over PostgreSQL NOTIFY', PG_URL ? null : 'set G
     await db?.drop();
   });
   busBehaviour(() => new PostgresPurgeBus({ url, logger: quiet }));
+  describe('after a gap', () => {
+    gapBehaviour(
+      () => url,
+      (u) => new PostgresPurgeBus({ url: u, logger: quiet, timeoutMs: 1000 }),
+    );
+  });
 });

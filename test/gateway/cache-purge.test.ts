@@ -1,7 +1,8 @@
 /**
  * Purging cached responses through the admin API of a whole node (data plane + admin API in one
  * process), with team scoping; then two in-process nodes sharing Redis and one SQLite file: a
- * purge on one reaches the other's memory store, and the Redis store is shared.
+ * purge on one reaches the other's memory store, and the Redis store is shared; a node cut from the
+ * announcements empties its memory store when it hears them again (it may have missed purges).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { closedPort } from '../fixtures/upstream.js';
 import { startTestGantry, TEST_ADMIN_TOKEN, type TestGantry } from '../helpers/gantry.js';
 import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 import { deleteByPrefix, describeGated, describeRedis, uniquePrefix } from '../helpers/redis.js';
+import { TcpForwarder } from '../helpers/tcp-forwarder.js';
 import { send, waitFor } from './helpers.js';
 
 interface Api {
@@ -239,7 +241,11 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
 
   it('shares Redis-stored entries between nodes and purges them once', async () => {
     cacheable(origin, '/shared/y');
+    const stored = () => one.dataPlane!.cacheStores.redisStore().stats().sets;
+    const before = stored();
     expect((await send(`${one.dataUrl}/shared/y?v=1`)).headers['x-gantry-cache']).toBe('MISS');
+    // The entry is written to Redis as the response goes out, not before: wait for the write.
+    await waitFor(() => stored() > before, 5000, 'the entry written to Redis');
     const other = await send(`${two.dataUrl}/shared/y?v=1`);
     expect([other.headers['x-gantry-cache'], other.text]).toEqual(['HIT', '/shared/y#1']);
     const host = new URL(two.dataUrl).hostname;
@@ -267,6 +273,26 @@ describeRedis('cache purges across two nodes sharing Redis', (redisUrl) => {
       await waitFor(async () => (await send(`${two.dataUrl}/mem/c`)).headers['x-gantry-cache'] === 'MISS', 5000, 'the purge on node two');
     } finally {
       await control.stop();
+    }
+  });
+
+  it('empties the memory store of a node that was cut from the announcements when it hears them again', async () => {
+    const { forwarder, url } = await TcpForwarder.forUrl(redisUrl);
+    const three = await startTestGantry({ databaseUrl: join(dir, 'shared.db'), redisUrl: url, redisPrefix: prefix, role: 'data' });
+    try {
+      cacheable(origin, '/mem/gap');
+      await waitFor(() => servedWithCache(`${three.dataUrl}/mem/gap`), 8000, 'the route on node three');
+      expect((await send(`${three.dataUrl}/mem/gap`)).headers['x-gantry-cache']).toBe('HIT');
+      await forwarder.cut();
+      const res = await api('POST', '/cache/purge', { route_id: mem.routeId });
+      expect(res.status).toBe(200);
+      // Node three never heard that purge: until it listens again, it still serves what it cached.
+      expect((await send(`${three.dataUrl}/mem/gap`)).headers['x-gantry-cache']).toBe('HIT');
+      await forwarder.restore();
+      await waitFor(async () => (await send(`${three.dataUrl}/mem/gap`)).headers['x-gantry-cache'] === 'MISS', 15_000, 'node three dropping its memory cache');
+    } finally {
+      await three.stop();
+      await forwarder.close();
     }
   });
 
