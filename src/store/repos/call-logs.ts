@@ -74,8 +74,8 @@ function* insertPlan(
   return { inserted: fresh.length, keys };
 }
 
-/** Bucket of the request-id and path indexes: the migration's expression, `time / 10000`. */
-const SEARCH_BUCKET_MS = 10_000;
+/** Bucket of the request-id and path indexes: migration 0005's expression, `time / 1000`. */
+const SEARCH_BUCKET_MS = 1000;
 /** Buckets looked up per statement when searching by request id or path. */
 const SEARCH_CHUNK_BUCKETS = 360;
 
@@ -225,8 +225,8 @@ export class CallLogRepo implements CallLogsContract {
 
   /**
    * Newest first. `cursor` continues after the last record of the previous page. Searches by
-   * request id or path prefix walk the time-bucketed index (see the migration) an hour of buckets
-   * at a time, newest first, until the page is full or the window is exhausted.
+   * request id or path prefix walk the time-bucketed index (see migrations 0002 and 0005) six
+   * minutes of buckets at a time, newest first, until the page is full or the window is exhausted.
    */
   async query(scope: TeamScope, filters: CallLogFilters = {}, page: CallLogPageQuery = {}): Promise<Page<CallRecord>> {
     const limit = pageLimit(page.limit);
