@@ -239,6 +239,17 @@ function queries(end: number): QueryCase[] {
       target: false,
       run: (s) => s.callLogs.query('all', { path: '/v1/rt_1_2_3/items/1' }, { limit: 50 }),
     },
+    {
+      // The worst case of a request-id search: an id that is not there, so every bucket is probed.
+      name: 'request id not stored, 24h',
+      target: false,
+      run: (s) => s.callLogs.query('all', { ...day, request_id: 'no-such-request' }, { limit: 50 }),
+    },
+    {
+      name: 'request id not stored, everything',
+      target: false,
+      run: (s) => s.callLogs.query('all', { request_id: 'no-such-request' }, { limit: 50 }),
+    },
   ];
 }
 

@@ -3,6 +3,7 @@ import type { CallBodies, CallRecord } from '../../../src/core/call-record.js';
 import type { CallLogFilters, Store, TeamScope } from '../../../src/store/types.js';
 import { DAY, HOUR, MIN, T0, aiPart, callRecord } from './call-fixtures.js';
 import { expectError, type Harness } from './harness.js';
+import { encodeCallCursor } from '../../../src/store/repos/call-logs.js';
 
 const ids = (records: CallRecord[]) => records.map((r) => r.id);
 /** Newest first, the order queries return. */
@@ -92,6 +93,11 @@ export function callLogTests(h: Harness): void {
       expect(await q({ request_id: 'client-chosen-id' })).toEqual(ids([r.late]));
       expect(await q({ request_id: r.early.request_id, from: T0 })).toEqual([]);
       expect(await q({ request_id: 'nobody' })).toEqual([]);
+      // With a team scope, a time range and a cursor too (SQLite is made to use the bucketed index).
+      const scoped = await h.store.callLogs.query([r.late.team_id!], { request_id: 'client-chosen-id', from: T0, to: T0 + 2 * DAY, service_id: r.late.service_id! }, { limit: 5 });
+      expect(ids(scoped.items)).toEqual(ids([r.late]));
+      const after = await h.store.callLogs.query('all', { request_id: 'client-chosen-id' }, { limit: 5, cursor: encodeCallCursor(r.late.id) });
+      expect(after.items).toEqual([]);
       await expectError(h.store.callLogs.query('all', { status_class: 7 }), 'GANTRY_ERR_VALIDATION', { path: '/status_class' });
     });
 
