@@ -78,6 +78,12 @@ function* insertPlan(
 const SEARCH_BUCKET_MS = 1000;
 /** Buckets looked up per statement when searching by request id or path. */
 const SEARCH_CHUNK_BUCKETS = 360;
+/**
+ * Time one page of a search walks at most: each bucket costs a probe, so a search over weeks (a
+ * request id, found once or not at all) would take seconds in one call. Past it, the page ends with
+ * what it found and a cursor that continues the walk further back.
+ */
+const SEARCH_PAGE_SPAN_MS = 86_400_000;
 
 /** `index`: SQLite only, the index the statement must use (`indexed by`). */
 async function select(db: Kysely<Database>, where: Expression<SqlBool>[], limit: number, index?: string): Promise<LogRow[]> {
@@ -93,14 +99,14 @@ async function searchByBuckets(
   filters: CallLogFilters,
   cursor: string | null,
   want: number,
-): Promise<LogRow[]> {
+): Promise<{ rows: LogRow[]; resumeBefore: number | null }> {
   // SQLite's planner, given a time range, a cursor or a team as well, would rather walk that range
   // of the id or team index and test every row's request id or path: seconds at millions of
   // records. The bucketed index finds them with one probe per bucket.
   const index = dialect !== 'sqlite' ? undefined : filters.request_id !== undefined ? 'call_logs_request_idx' : 'call_logs_path_idx';
   const bounds = await sql<{ lo: string | null; hi: string | null }>`select (select min(id) from call_logs) as lo, (select max(id) from call_logs) as hi`.execute(db);
   const { lo: oldest, hi: newest } = bounds.rows[0] ?? { lo: null, hi: null };
-  if (oldest === null || newest === null) return [];
+  if (oldest === null || newest === null) return { rows: [], resumeBefore: null };
   let hi = Math.min(filters.to ?? Infinity, callIdTime(newest) + 1);
   if (cursor !== null) hi = Math.min(hi, callIdTime(cursor) + 1);
   const lo = Math.max(filters.from ?? -Infinity, callIdTime(oldest));
@@ -108,7 +114,9 @@ async function searchByBuckets(
   const out: LogRow[] = [];
   let last = Math.floor((hi - 1) / SEARCH_BUCKET_MS);
   const first = Math.floor(lo / SEARCH_BUCKET_MS);
+  const stop = last - SEARCH_PAGE_SPAN_MS / SEARCH_BUCKET_MS;
   while (last >= first && out.length < want) {
+    if (last <= stop) return { rows: out, resumeBefore: (last + 1) * SEARCH_BUCKET_MS };
     const from = Math.max(first, last - SEARCH_CHUNK_BUCKETS + 1);
     const buckets: number[] = [];
     for (let b = last; b >= from; b--) buckets.push(b);
@@ -116,7 +124,7 @@ async function searchByBuckets(
     for (const row of rows) out.push(row);
     last = from - 1;
   }
-  return out;
+  return { rows: out, resumeBefore: null };
 }
 
 export function encodeCallCursor(id: string): string {
@@ -233,7 +241,9 @@ export class CallLogRepo implements CallLogsContract {
   /**
    * Newest first. `cursor` continues after the last record of the previous page. Searches by
    * request id or path prefix walk the time-bucketed index (see migrations 0002 and 0005) six
-   * minutes of buckets at a time, newest first, until the page is full or the window is exhausted.
+   * minutes of buckets at a time, newest first, until the page is full, the window is exhausted or
+   * the page has walked a day (SEARCH_PAGE_SPAN_MS): then it may hold fewer than `limit` records,
+   * even none, and its cursor continues the search.
    */
   async query(scope: TeamScope, filters: CallLogFilters = {}, page: CallLogPageQuery = {}): Promise<Page<CallRecord>> {
     const limit = pageLimit(page.limit);
@@ -241,13 +251,15 @@ export class CallLogRepo implements CallLogsContract {
     const cursor = page.cursor === undefined || page.cursor === null ? null : decodeCallCursor(page.cursor);
     if (cursor !== null) where.push(sql<SqlBool>`id < ${cursor}`);
     const searched = filters.request_id !== undefined || (filters.path !== undefined && filters.path.startsWith('/'));
-    const rows = await this.ctx.read(async (db) => {
-      if (!searched) return select(db, where, limit + 1);
+    const { rows, resumeBefore } = await this.ctx.read(async (db) => {
+      if (!searched) return { rows: await select(db, where, limit + 1), resumeBefore: null };
       return searchByBuckets(db, this.ctx.root.dialect, where, filters, cursor, limit + 1);
     });
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(toRecord);
-    return { items, next_cursor: more ? encodeCallCursor(items[items.length - 1]!.id) : null };
+    if (more) return { items, next_cursor: encodeCallCursor(items[items.length - 1]!.id) };
+    // A search that stopped at its span: the next page starts below the last bucket it walked.
+    return { items, next_cursor: resumeBefore === null ? null : encodeCallCursor(callIdFloor(resumeBefore)) };
   }
 
   async get(scope: TeamScope, id: string): Promise<CallLogDetail | undefined> {

@@ -101,6 +101,26 @@ export function callLogTests(h: Harness): void {
       await expectError(h.store.callLogs.query('all', { status_class: 7 }), 'GANTRY_ERR_VALIDATION', { path: '/status_class' });
     });
 
+    test('a search walks at most a day per page; its cursor continues the walk until the window ends', async () => {
+      const older = callRecord({ time: T0, request_id: 'spread' });
+      const newer = callRecord({ time: T0 + 3 * DAY, request_id: 'spread' });
+      const newest = callRecord({ time: T0 + 3 * DAY + 1000, request_id: 'other', path: '/elsewhere' });
+      await h.store.callLogs.insertBatch([older, newer, newest]);
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10, cursor });
+        pages.push(ids(page.items));
+        cursor = page.next_cursor;
+      } while (cursor !== null && pages.length < 10);
+      expect(cursor).toBeNull();
+      // Three days and a second: day 1 finds the newer call, days 2 and 3 nothing, the rest the older one.
+      expect(pages).toEqual([[newer.id], [], [], [older.id]]);
+      // Within a day: one page, no cursor. A path prefix search pages the same way.
+      expect(await h.store.callLogs.query('all', { request_id: 'spread', from: T0 + 2.5 * DAY }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id })], next_cursor: null });
+      expect(ids(await all(h.store, 'all', { path: '/v1' }))).toEqual(ids([newer, older]));
+    });
+
     test('path search: a leading / is a case-sensitive prefix, other text is found anywhere, any case', async () => {
       const paths = ['/v1/orders/17', '/v1/orders/170/items', '/v1/ORDERS/9', '/v2/orders/17', '/v1/order', '/v1/orders%2F1'];
       const records = paths.map((path, i) => callRecord({ time: T0 + i * 20_000, path }));
