@@ -68,6 +68,9 @@ export class SqliteCheckpointer {
 
   /** Stops the thread; what it has not copied yet waits for the next checkpoint of any connection. */
   async close(): Promise<void> {
+    // Referenced again while it stops: otherwise a process with nothing else to do would end while
+    // close() waits (a script's top-level await then exits with code 13 and skips what follows).
+    this.#worker.ref();
     this.#worker.postMessage('stop');
     await this.#exited;
   }

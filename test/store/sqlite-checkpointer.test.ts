@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,4 +50,20 @@ test('reports a database it cannot open', async () => {
   expect(await until(() => failures.length > 0, 10_000)).toBe(true);
   await checkpointer.close();
   expect(failures).toHaveLength(1);
+});
+
+test('close() keeps a process that has nothing else to do alive until the thread has stopped', () => {
+  const file = join(root, 'alone.db');
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.close();
+  // A script whose only pending work is `await close()`: it must go on to the next line.
+  const script = [
+    `import { SqliteCheckpointer } from ${JSON.stringify(new URL('../../src/store/sqlite-checkpointer.ts', import.meta.url).pathname)};`,
+    `const c = new SqliteCheckpointer(${JSON.stringify(file)}, () => {});`,
+    'await c.close();',
+    "console.log('closed');",
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 0, stdout: 'closed' });
 });
