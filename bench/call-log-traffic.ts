@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallRecord } from '../src/core/call-record.js';
+import { newRequestId } from '../src/core/ids.js';
 import { newCallId } from '../src/store/repos/call-ids.js';
 
 export const DAY_MS = 86_400_000;
@@ -77,6 +78,12 @@ const CLIENT_ERRORS = ['GANTRY_ERR_UNAUTHORIZED', 'GANTRY_ERR_ROUTE_NOT_FOUND', 
 const SERVER_ERRORS = ['GANTRY_ERR_UPSTREAM_FAILED', 'GANTRY_ERR_UPSTREAM_TIMEOUT', 'GANTRY_ERR_UPSTREAM_UNAVAILABLE'];
 
 /** One call at `time` (epoch ms); `i` varies paths and client addresses. */
+/**
+ * Request ids as Gantry makes them (UUIDv7, time first) when callers send none; with
+ * BENCH_CLIENT_REQUEST_IDS=1, random ones, as when every caller sends its own X-Request-Id.
+ */
+const clientRequestIds = process.env.BENCH_CLIENT_REQUEST_IDS === '1';
+
 export function callRecord(time: number, i: number): CallRecord {
   const app = apps[weighted(appCumulative)]!;
   const target = pick(app.routes);
@@ -90,7 +97,7 @@ export function callRecord(time: number, i: number): CallRecord {
   const cacheRoll = rand();
   return {
     id: newCallId(time),
-    request_id: randomUUID(),
+    request_id: clientRequestIds ? randomUUID() : newRequestId(time),
     time,
     node: 'bench',
     team_id: target.team,

@@ -3,7 +3,6 @@
  * ids, bearer authentication, and an OpenAPI document generated from the same TypeBox schemas that
  * validate requests.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
@@ -11,6 +10,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ModelCatalog } from '../ai/catalog/index.js';
 import { GantryError } from '../core/errors.js';
+import { newRequestId } from '../core/ids.js';
 import type { CachePurgeService } from '../cluster/cache-purger.js';
 import type { SecretBox } from '../core/secrets.js';
 import type { Store } from '../store/types.js';
@@ -52,7 +52,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
 
 function requestIdFor(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 }
 
 const TAGS = [

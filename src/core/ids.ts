@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -81,4 +81,47 @@ export function secretHint(secret: string): string {
 export function safeEqualHex(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const uuidPool = new Uint8Array(4096);
+let uuidPoolAt = uuidPool.length;
+
+/**
+ * A request id made by Gantry: a UUID version 7 (RFC 9562): the first 48 bits are the time in ms,
+ * the other 74 (after version and variant) random. Ids made later sort later, so they are easy to
+ * read in logs, and the call-log store indexes them near each other instead of at random places.
+ */
+export function newRequestId(now = Date.now()): string {
+  if (uuidPoolAt + 10 > uuidPool.length) {
+    randomFillSync(uuidPool);
+    uuidPoolAt = 0;
+  }
+  const r = uuidPool;
+  const i = uuidPoolAt;
+  uuidPoolAt += 10;
+  const high = Math.floor(now / 0x10000); // top 32 of the 48 time bits
+  const low = now % 0x10000;
+  return (
+    HEX[(high >>> 24) & 255]! +
+    HEX[(high >>> 16) & 255]! +
+    HEX[(high >>> 8) & 255]! +
+    HEX[high & 255]! +
+    '-' +
+    HEX[low >>> 8]! +
+    HEX[low & 255]! +
+    '-' +
+    HEX[0x70 | (r[i]! & 0x0f)]! +
+    HEX[r[i + 1]!]! +
+    '-' +
+    HEX[0x80 | (r[i + 2]! & 0x3f)]! +
+    HEX[r[i + 3]!]! +
+    '-' +
+    HEX[r[i + 4]!]! +
+    HEX[r[i + 5]!]! +
+    HEX[r[i + 6]!]! +
+    HEX[r[i + 7]!]! +
+    HEX[r[i + 8]!]! +
+    HEX[r[i + 9]!]!
+  );
 }

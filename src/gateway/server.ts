@@ -3,11 +3,11 @@
  * takes the current snapshot (kept until it ends), is routed, runs its route's phases and is
  * proxied. Nothing thrown here may reach the event loop: every failure becomes an answer.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { handleAi } from '../ai/gateway/handler.js';
 import { GantryError, type ErrorCode } from '../core/errors.js';
+import { newRequestId } from '../core/ids.js';
 import { RequestContext } from './context.js';
 import { callChannel, finishCall } from './events.js';
 import { isValidRequestId } from './headers.js';
@@ -24,7 +24,7 @@ type TaggedResponse = ServerResponse & { [kContext]?: RequestContext };
 
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && isValidRequestId(given) ? given : randomUUID();
+  return typeof given === 'string' && isValidRequestId(given) ? given : newRequestId();
 }
 
 function clientIpOf(gateway: GatewayRuntime, req: IncomingMessage): string {
@@ -182,7 +182,7 @@ export function handleClientError(gateway: GatewayRuntime, err: Error & { code?:
   else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') code = 'GANTRY_ERR_REQUEST_TIMEOUT';
   else if (err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') code = 'GANTRY_ERR_BODY_TOO_LARGE';
   const error = new GantryError(code, undefined, { cause: err });
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   const body = errorBody(error, requestId);
   endSocket(
     socket,
