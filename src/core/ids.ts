@@ -34,6 +34,28 @@ export const IdPrefix = {
 } as const;
 export type IdKind = keyof typeof IdPrefix;
 
+/** Writes `ms` as 48 bits, most significant first, into bytes 0–5: the prefix of time-sortable ids. */
+export function writeTime48(bytes: Uint8Array, ms: number): void {
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+}
+
+const randomPool = new Uint8Array(4096);
+let randomPoolAt = randomPool.length;
+
+/** Fills `out` with random bytes from a pool refilled 4 KiB at a time: for ids made per request. */
+export function fillRandom(out: Uint8Array): void {
+  if (randomPoolAt + out.length > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolAt = 0;
+  }
+  out.set(randomPool.subarray(randomPoolAt, randomPoolAt + out.length));
+  randomPoolAt += out.length;
+}
+
 let lastTime = -1;
 const lastRandom = new Uint8Array(10);
 
@@ -44,11 +66,7 @@ const lastRandom = new Uint8Array(10);
  */
 export function newId(kind: IdKind, now = Date.now()): string {
   const bytes = new Uint8Array(16);
-  let t = now;
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
+  writeTime48(bytes, now);
   if (now === lastTime) {
     for (let i = 9; i >= 0; i--) {
       lastRandom[i] = (lastRandom[i]! + 1) & 0xff;
@@ -83,9 +101,7 @@ export function safeEqualHex(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const uuidPool = new Uint8Array(4096);
-let uuidPoolAt = uuidPool.length;
+const uuid = new Uint8Array(16);
 
 /**
  * A request id made by Gantry: a UUID version 7 (RFC 9562): the first 48 bits are the time in ms,
@@ -93,35 +109,10 @@ let uuidPoolAt = uuidPool.length;
  * read in logs, and the call-log store indexes them near each other instead of at random places.
  */
 export function newRequestId(now = Date.now()): string {
-  if (uuidPoolAt + 10 > uuidPool.length) {
-    randomFillSync(uuidPool);
-    uuidPoolAt = 0;
-  }
-  const r = uuidPool;
-  const i = uuidPoolAt;
-  uuidPoolAt += 10;
-  const high = Math.floor(now / 0x10000); // top 32 of the 48 time bits
-  const low = now % 0x10000;
-  return (
-    HEX[(high >>> 24) & 255]! +
-    HEX[(high >>> 16) & 255]! +
-    HEX[(high >>> 8) & 255]! +
-    HEX[high & 255]! +
-    '-' +
-    HEX[low >>> 8]! +
-    HEX[low & 255]! +
-    '-' +
-    HEX[0x70 | (r[i]! & 0x0f)]! +
-    HEX[r[i + 1]!]! +
-    '-' +
-    HEX[0x80 | (r[i + 2]! & 0x3f)]! +
-    HEX[r[i + 3]!]! +
-    '-' +
-    HEX[r[i + 4]!]! +
-    HEX[r[i + 5]!]! +
-    HEX[r[i + 6]!]! +
-    HEX[r[i + 7]!]! +
-    HEX[r[i + 8]!]! +
-    HEX[r[i + 9]!]!
-  );
+  writeTime48(uuid, now);
+  fillRandom(uuid.subarray(6));
+  uuid[6] = 0x70 | (uuid[6]! & 0x0f);
+  uuid[8] = 0x80 | (uuid[8]! & 0x3f);
+  const hex = Buffer.from(uuid.buffer, uuid.byteOffset, uuid.length).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -4,7 +4,7 @@
  * order, so the store pages and ranges by id alone. Within one millisecond a process increments the
  * random part instead of redrawing it, so its ids also sort in the order they were made.
  */
-import { randomFillSync } from 'node:crypto';
+import { fillRandom, writeTime48 } from '../../core/ids.js';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const PREFIX = 'call_';
@@ -26,35 +26,20 @@ function encode(bytes: Uint8Array): string {
   return out + ALPHABET[(value << (5 - bits)) & 31];
 }
 
-function writeTime(bytes: Uint8Array, ms: number): void {
-  let t = Math.max(0, Math.floor(ms));
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-}
-
-const pool = new Uint8Array(4096);
-let poolAt = pool.length;
 let lastMs = -1;
 const last = new Uint8Array(10);
 const scratch = new Uint8Array(16);
 
 /** A new id for a call that arrived at `ms` (epoch). */
 export function newCallId(ms: number): string {
-  writeTime(scratch, ms);
+  writeTime48(scratch, ms);
   if (ms === lastMs) {
     for (let i = 9; i >= 0; i--) {
       last[i] = (last[i]! + 1) & 0xff;
       if (last[i] !== 0) break;
     }
   } else {
-    if (poolAt + 10 > pool.length) {
-      randomFillSync(pool);
-      poolAt = 0;
-    }
-    last.set(pool.subarray(poolAt, poolAt + 10));
-    poolAt += 10;
+    fillRandom(last);
     lastMs = ms;
   }
   scratch.set(last, 6);
@@ -64,7 +49,7 @@ export function newCallId(ms: number): string {
 /** The smallest id of a call at or after `ms`: `id >= callIdFloor(t)` means "arrived at t or later". */
 export function callIdFloor(ms: number): string {
   const bytes = new Uint8Array(16);
-  writeTime(bytes, ms);
+  writeTime48(bytes, ms);
   return encode(bytes);
 }
 
