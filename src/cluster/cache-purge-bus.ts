@@ -92,16 +92,13 @@ export class RedisPurgeBus implements CachePurgeBus {
       const tags = parsePurgePayload(message, this.#id);
       if (tags !== null) onTags(tags);
     });
-    // A gap starts when the connection is lost (or fails before the first subscription) and ends
-    // once SUBSCRIBE has been answered again: Redis handles commands in order, so from then on every
-    // announcement arrives. (ioredis resubscribes by itself; subscribing again is harmless.)
+    // A gap starts when the connection closes (lost, or refused before the first subscription) and
+    // ends once SUBSCRIBE has been answered again: Redis handles commands in order, so from then on
+    // every announcement arrives. (ioredis resubscribes by itself; subscribing again is harmless.)
     let gap = false;
     let subscribedOnce = false;
     sub.on('close', () => {
       gap = true;
-    });
-    sub.on('error', () => {
-      if (!subscribedOnce) gap = true;
     });
     sub.on('ready', () => {
       if (!gap || !subscribedOnce) return;

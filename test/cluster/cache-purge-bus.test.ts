@@ -78,6 +78,16 @@ function gapBehaviour(serviceUrl: () => string, make: (url: string) => CachePurg
     forwarders.push(f.forwarder);
     return f;
   };
+  /** A listener through `url` that records what it hears and how many gaps it reports. */
+  const listen = async (url: string) => {
+    const heard: string[][] = [];
+    const gaps = { count: 0 };
+    await bus(url).start(
+      (tags) => heard.push(tags),
+      () => gaps.count++,
+    );
+    return { heard, gaps };
+  };
   /** Publishes until `heard` has the tag (a listener that just came back may need a moment). */
   const deliver = async (publisher: CachePurgeBus, heard: string[][], tag: string): Promise<void> => {
     await eventually(async () => {
@@ -88,43 +98,31 @@ function gapBehaviour(serviceUrl: () => string, make: (url: string) => CachePurg
 
   it('reports a gap once listening again after the connection was lost, and hears purges after it', async () => {
     const { forwarder, url } = await forwarded();
-    const heard: string[][] = [];
-    let gaps = 0;
-    const listener = bus(url);
-    await listener.start(
-      (tags) => heard.push(tags),
-      () => gaps++,
-    );
+    const { heard, gaps } = await listen(url);
     const publisher = bus(serviceUrl());
     await deliver(publisher, heard, 'before');
-    expect(gaps).toBe(0);
+    expect(gaps.count).toBe(0);
 
     await forwarder.cut();
     await publisher.publish(['missed']);
     await new Promise((r) => setTimeout(r, 300));
-    expect(gaps).toBe(0);
+    expect(gaps.count).toBe(0);
     await forwarder.restore();
-    await eventually(() => gaps === 1, 15_000);
+    await eventually(() => gaps.count === 1, 15_000);
     await deliver(publisher, heard, 'after');
     expect(heard.flat()).not.toContain('missed');
-    expect(gaps).toBe(1);
+    expect(gaps.count).toBe(1);
   });
 
   it('reports a gap when it could not listen at start and then could', async () => {
     const { forwarder, url } = await forwarded();
     await forwarder.cut();
-    const heard: string[][] = [];
-    let gaps = 0;
-    const listener = bus(url);
-    await listener.start(
-      (tags) => heard.push(tags),
-      () => gaps++,
-    );
-    expect(gaps).toBe(0);
+    const { heard, gaps } = await listen(url);
+    expect(gaps.count).toBe(0);
     await forwarder.restore();
-    await eventually(() => gaps === 1, 15_000);
+    await eventually(() => gaps.count === 1, 15_000);
     await deliver(bus(serviceUrl()), heard, 'late');
-    expect(gaps).toBe(1);
+    expect(gaps.count).toBe(1);
   });
 }
 
