@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, describe, expect, test } from 'vitest';
-import { createStore } from '../../src/store/index.js';
+import { sql, type Kysely } from 'kysely';
+import { describe, expect } from 'vitest';
 import { callSearchBuckets1s } from '../../src/store/migrations/0005_call_search_buckets_1s.js';
 import type { Store } from '../../src/store/types.js';
-import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 import { callRecord, MIN, T0 } from './conformance/call-fixtures.js';
-
-const root = mkdtempSync(join(tmpdir(), 'gantry-search-buckets-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+import { testOnBothDialects } from './migration-harness.js';
 
 // Records 7.3 s apart: 1-second and 10-second buckets split them differently.
 const seed = () =>
@@ -65,32 +56,11 @@ async function rebuiltOnPopulatedDatabase(store: Store, db: Kysely<unknown>, def
 }
 
 describe('migration 0005: request-id and path indexes by 1-second bucket', () => {
-  test('SQLite', async () => {
-    const file = join(root, 'gantry.db');
-    const store = await createStore({ url: file });
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
-    try {
-      await rebuiltOnPopulatedDatabase(store, db, sqliteDefs);
-      // The search uses the rebuilt index (the expression must match the index's exactly).
-      const plan = await sql<{ detail: string }>`explain query plan select id from call_logs where (time / 1000) in (1, 2) and request_id = 'x'`.execute(db);
-      expect(plan.rows.map((r) => r.detail).join('\n')).toContain('call_logs_request_idx');
-    } finally {
-      await db.destroy();
-      await store.close();
-    }
-  });
-
-  const pgUrl = postgresTestUrl();
-  test.skipIf(pgUrl === undefined)('PostgreSQL', async () => {
-    const temp = await createTempDatabase(pgUrl!);
-    const store = await createStore({ url: temp.url });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: temp.url, max: 1 }) }) });
-    try {
-      await rebuiltOnPopulatedDatabase(store, db, postgresDefs);
-    } finally {
-      await db.destroy();
-      await store.close();
-      await temp.drop();
-    }
+  testOnBothDialects(async (store, db, dialect) => {
+    await rebuiltOnPopulatedDatabase(store, db, dialect === 'sqlite' ? sqliteDefs : postgresDefs);
+    if (dialect !== 'sqlite') return;
+    // The search uses the rebuilt index (the expression must match the index's exactly).
+    const plan = await sql<{ detail: string }>`explain query plan select id from call_logs where (time / 1000) in (1, 2) and request_id = 'x'`.execute(db);
+    expect(plan.rows.map((r) => r.detail).join('\n')).toContain('call_logs_request_idx');
   });
 });

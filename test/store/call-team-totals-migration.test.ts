@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
-import { afterAll, describe, expect, test } from 'vitest';
-import { createStore } from '../../src/store/index.js';
+import type { Kysely } from 'kysely';
+import { describe, expect } from 'vitest';
 import { callTeamTotals } from '../../src/store/migrations/0004_call_team_totals.js';
 import type { Store } from '../../src/store/types.js';
-import { createTempDatabase, postgresTestUrl } from '../helpers/postgres.js';
 import { aiPart, callRecord, DAY, HOUR, MIN, T0 } from './conformance/call-fixtures.js';
-
-const root = mkdtempSync(join(tmpdir(), 'gantry-team-totals-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+import { testOnBothDialects } from './migration-harness.js';
 
 const seed = () =>
   Array.from({ length: 120 }, (_, i) =>
@@ -49,29 +40,5 @@ async function backfillAnswersTheSame(store: Store, db: Kysely<unknown>): Promis
 }
 
 describe('migration 0004: per-team rollups copied from the totals', () => {
-  test('SQLite', async () => {
-    const file = join(root, 'gantry.db');
-    const store = await createStore({ url: file });
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
-    try {
-      await backfillAnswersTheSame(store, db);
-    } finally {
-      await db.destroy();
-      await store.close();
-    }
-  });
-
-  const pgUrl = postgresTestUrl();
-  test.skipIf(pgUrl === undefined)('PostgreSQL', async () => {
-    const temp = await createTempDatabase(pgUrl!);
-    const store = await createStore({ url: temp.url });
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: temp.url, max: 1 }) }) });
-    try {
-      await backfillAnswersTheSame(store, db);
-    } finally {
-      await db.destroy();
-      await store.close();
-      await temp.drop();
-    }
-  });
+  testOnBothDialects((store, db) => backfillAnswersTheSame(store, db));
 });
