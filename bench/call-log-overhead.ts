@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { envInt, forkServer, median, processCpuMs, runLoad, saveResults, startGantryNode, waitFor, type LoadOptions } from './lib.js';
+import { envInt, forkServer, median, processCpuMs, runLoad, saveResults, startGantryNode, textTable, waitFor, type LoadOptions } from './lib.js';
 
 const TARGET_COST = 0.05;
 
@@ -127,12 +127,11 @@ async function main(): Promise<void> {
     });
     const [offRow, onRow] = rows as [(typeof rows)[number], (typeof rows)[number]];
     const perRound = runs.get(on)!.map((r, i) => r.rps / runs.get(off)![i]!.rps);
-    const table = [
+    const table = textTable(
       ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'failures', '× off', 'CPU µs/req'],
-      ...rows.map((r) => [r.name, Math.round(r.rps).toString(), r.p50.toFixed(2), r.p99.toFixed(2), String(r.failures), (r.rps / offRow.rps).toFixed(3), r.cpuUs.toFixed(0)]),
-    ];
-    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-    process.stdout.write(`\n${table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n')}\n`);
+      rows.map((r) => [r.name, Math.round(r.rps).toString(), r.p50.toFixed(2), r.p99.toFixed(2), String(r.failures), (r.rps / offRow.rps).toFixed(3), r.cpuUs.toFixed(0)]),
+    );
+    process.stdout.write(`\n${table}\n`);
 
     const ratio = onRow.rps / offRow.rps;
     const cost = 1 - ratio;

@@ -30,7 +30,7 @@ import { createStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { WorkerStoreSink } from '../src/telemetry/sinks/store-worker.js';
 import { DAY_MS, SERVICES, TEAMS, arrivals, callRecord } from './call-log-traffic.js';
-import { envInt, median, saveResults } from './lib.js';
+import { envInt, median, saveResults, textTable } from './lib.js';
 
 const total = Number(process.argv[2] ?? process.env.BENCH_RECORDS ?? 10_000_000);
 const batchSize = envInt('BENCH_BATCH', 5000);
@@ -303,13 +303,6 @@ async function timeQueries(store: Store, cases: QueryCase[]): Promise<QueryFigur
   });
 }
 
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  const cells = rows.map((r) => r.map(String));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (cs: string[]) => cs.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
   log(`call-log scale bench: ${total} records, batch ${batchSize}, database ${dbPath}${tempDir ? ' (temporary)' : ''}`);
   const store = await createStore({ url: dbPath });
@@ -350,7 +343,7 @@ async function main(): Promise<void> {
     ingestRows.push([name, f.records, f.overall_per_s, f.batch_median_per_s, f.batch_p10_per_s, f.batch_median_ms, f.batch_max_ms, f.writer_cpu_us_per_record, f.records_per_writer_cpu_s, f.handoff_us_per_record]);
   }
   out.push(
-    table(
+    textTable(
       ['ingest', 'records', 'overall/s', 'batch median/s', 'batch p10/s', 'batch median ms', 'batch max ms', 'writer CPU µs/record', 'records/writer CPU-s', 'main-thread handoff µs/record'],
       ingestRows,
     ),
@@ -362,7 +355,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   out.push(
-    table(
+    textTable(
       ['query', 'cold ms', 'runs', 'median ms', 'p95 ms', 'max ms', 'CPU ms (median)', `p95 < ${TARGET_MS} ms`],
       results.map((r) => [r.name, r.cold_ms, r.runs, r.median_ms, r.p95_ms, r.max_ms, r.cpu_median_ms, r.met === null ? '(context)' : r.met ? 'met' : 'NOT met']),
     ),

@@ -145,6 +145,14 @@ export async function runRounds(scenarios: Scenario[], rounds: number, warmupS: 
   });
 }
 
+/** Columns padded to their widest cell, a dashed line under the head. */
+export function textTable(head: string[], rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (cs: string[]) => cs.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
 export function formatTable(rows: ScenarioSummary[], refs: Record<string, string>): string {
   const refNames = Object.keys(refs);
   const head = ['scenario', 'req/s (median)', 'p50 ms', 'p99 ms', 'failures', ...refNames.map((r) => `× ${r}`)];
@@ -160,9 +168,7 @@ export function formatTable(rows: ScenarioSummary[], refs: Record<string, string
       return base ? (r.rps / base.rps).toFixed(2) : '-';
     }),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 export function saveResults(name: string, data: unknown): string {

@@ -6,7 +6,7 @@
  * asked, a second one such as redis-server) spent per request: under contention that moves far less
  * than throughput does.
  */
-import { median, processCpuMs, runLoad, type LoadOptions } from './lib.js';
+import { median, processCpuMs, runLoad, textTable, type LoadOptions } from './lib.js';
 
 export interface PairedScenario {
   name: string;
@@ -175,9 +175,7 @@ export function pairedTable(rows: PairedSummary[], ref: string, otherCpuLabel?: 
     r.p50Ratio.toFixed(2),
     r.p99Ratio.toFixed(2),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 /** redis-server's CPU time so far (ms), from INFO cpu. */

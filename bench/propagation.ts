@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTempDatabase } from '../test/helpers/postgres.js';
 import { freePort, GantryNode, sleep, startEchoUpstream, timeUntilStatus } from '../test/cluster/harness.js';
-import { envInt, median, saveResults } from './lib.js';
+import { envInt, median, saveResults, textTable } from './lib.js';
 
 const WARMUP = 3;
 const POLL_MS = 500;
@@ -107,10 +107,8 @@ async function main(): Promise<void> {
   }));
   const head = ['scenario', 'samples', 'median ms', 'p90 ms', 'max ms', '× poll (median)'];
   const body = rows.map((r) => [r.scenario, String(r.samples), r.median.toFixed(1), r.p90.toFixed(1), r.max.toFixed(1), r.vsPoll.toFixed(3)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((x, i) => x.padEnd(widths[i]!)).join('  ');
   console.log(`\nPropagation: admin API response → each of 2 data nodes serving the change (${changes} changes per scenario, ${WARMUP} warm-up changes not counted)\n`);
-  console.log([line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
+  console.log(textTable(head, body));
   const file = saveResults('propagation', { changes, warmup: WARMUP, pollMs: POLL_MS, rows, samples: Object.fromEntries(clusters.map((c) => [c.name, c.samples])) });
   console.log(`\nsaved ${file}`);
 }

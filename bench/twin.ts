@@ -15,7 +15,7 @@
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
-import { median, processCpuMs } from './lib.js';
+import { median, processCpuMs, textTable } from './lib.js';
 
 /** Busy and total jiffies of each CPU so far, from /proc/stat (Linux); [] elsewhere. */
 function cpuTimes(): Array<{ busy: number; total: number }> {
@@ -192,7 +192,5 @@ export function twinTable(rows: TwinSummary[], ref: string, otherCpuLabel?: stri
     `${r.rpsRatioIqr[0].toFixed(2)}–${r.rpsRatioIqr[1].toFixed(2)}`,
     r.cpuRatio.toFixed(3),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
