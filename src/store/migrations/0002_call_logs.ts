@@ -52,14 +52,11 @@ function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
-async function up(db: Kysely<unknown>): Promise<void> {
+/** `call_logs` and its indexes as this migration made them (0006's down() makes it again from here). */
+export async function createCallLogsTable(db: Kysely<unknown>): Promise<void> {
   const s = db.schema;
-  const pg = isPostgres(db);
   // Byte-wise comparison for columns searched by prefix or range.
-  const bytewise = pg ? sql`collate "C"` : sql``;
-  // SQLite rollup tables are their primary key's b-tree (no separate rowid tree to update per upsert).
-  const withoutRowid = pg ? sql`` : sql`without rowid`;
-
+  const bytewise = isPostgres(db) ? sql`collate "C"` : sql``;
   await s
     .createTable('call_logs')
     .addColumn('id', 'text', (c) => c.primaryKey().modifyFront(bytewise))
@@ -125,7 +122,16 @@ async function up(db: Kysely<unknown>): Promise<void> {
   await index('call_logs_error_idx', ['error_code', 'id'], 'error_code is not null');
   await index('call_logs_provider_idx', ['ai_provider_id', 'id'], 'ai_provider_id is not null');
   await index('call_logs_model_idx', ['ai_model_served', 'id'], 'ai_model_served is not null');
+}
 
+async function up(db: Kysely<unknown>): Promise<void> {
+  const s = db.schema;
+  const pg = isPostgres(db);
+  const bytewise = pg ? sql`collate "C"` : sql``;
+  // SQLite rollup tables are their primary key's b-tree (no separate rowid tree to update per upsert).
+  const withoutRowid = pg ? sql`` : sql`without rowid`;
+
+  await createCallLogsTable(db);
   await s
     .createTable('call_bodies')
     .addColumn('id', 'text', (c) => c.primaryKey().modifyFront(bytewise))
