@@ -86,7 +86,7 @@ async function measured(node: Node, load: Omit<LoadOptions, 'url'>): Promise<Run
 function storedRecords(database: string): number {
   const db = new BetterSqlite3(database, { readonly: true });
   try {
-    return Number((db.prepare('select count(*) as n from call_logs').get() as { n: number }).n);
+    return Number((db.prepare('select coalesce(sum(records), 0) as n from call_segments').get() as { n: number }).n);
   } finally {
     db.close();
   }

@@ -10,6 +10,7 @@
  * Every mutation of configuration bumps the config version in the same transaction, so data-plane
  * nodes polling `getConfigVersion()` see every change.
  */
+import type { EncodedBatch } from './repos/call-segments.js';
 import type {
   AdminTokenCreate,
   AdminTokenRecord,
@@ -214,6 +215,8 @@ export interface Store {
      * are skipped (replays are harmless). Bad records → GANTRY_ERR_VALIDATION and nothing is written.
      */
     insertBatch(records: readonly CallRecord[], bodies?: readonly CallBodies[]): Promise<{ inserted: number }>;
+    /** insertBatch of a batch already validated and encoded by `encodeBatch` (repos/call-segments.ts), e.g. on another thread. */
+    insertEncoded(batch: EncodedBatch): Promise<{ inserted: number }>;
     /** Newest first, in scope, filtered; `next_cursor` continues after the page's last record. */
     query(scope: TeamScope, filters?: CallLogFilters, page?: CallLogPageQuery): Promise<Page<CallRecord>>;
     /** One record with its captured bodies; undefined when absent or out of scope. */

@@ -36,7 +36,7 @@ if (!baseUrl) {
       try {
         const results = await Promise.all(stores.map((s) => s.migrate()));
         const applied = results.flatMap((r) => r.applied);
-        expect(applied).toEqual(['0001_initial', '0002_call_logs', '0003_call_trace_ids', '0004_call_team_totals', '0005_call_search_buckets_1s']);
+        expect(applied).toEqual(['0001_initial', '0002_call_logs', '0003_call_trace_ids', '0004_call_team_totals', '0005_call_search_buckets_1s', '0006_call_segments']);
         expect(stores[0]?.dialect).toBe('postgres');
         const team = await stores[1]!.teams.create({ name: 'acme' });
         expect(await stores[2]!.teams.get('all', team.id)).toEqual(team);

@@ -21,7 +21,7 @@ describe('sqlite store', () => {
     const path = join(root, 'nested', 'deeper', 'gantry.db');
     const store = await createStore({ url: `sqlite:${path}` });
     expect(store.dialect).toBe('sqlite');
-    expect(await store.migrate()).toEqual({ applied: ['0001_initial', '0002_call_logs', '0003_call_trace_ids', '0004_call_team_totals', '0005_call_search_buckets_1s'] });
+    expect(await store.migrate()).toEqual({ applied: ['0001_initial', '0002_call_logs', '0003_call_trace_ids', '0004_call_team_totals', '0005_call_search_buckets_1s', '0006_call_segments'] });
     await store.teams.create({ name: 'acme' });
     await store.close();
     expect(existsSync(path)).toBe(true);

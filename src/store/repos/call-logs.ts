@@ -12,119 +12,17 @@ import { toGantryError } from '../errors.js';
 import type { Database } from '../schema.js';
 import type { CallLogDeleteOptions, CallLogDetail, CallLogFilters, CallLogPageQuery, Page, Store, TeamScope } from '../types.js';
 import { CALL_ID, callIdFloor, callIdTime } from './call-ids.js';
-import { BODY_COLUMNS, LOG_COLUMNS, PLAIN_LOG_COLUMNS, fillBodyRow, fillLogRow, toBodies, toRecord, type LogRow } from './call-log-rows.js';
-import { keyCache, rememberKeys, rollupPlan } from './call-rollup-write.js';
-import { placeholders, run } from './call-sql.js';
-import { WriterBusy, callWriter, runPlanWithKysely, type WritePlan } from './call-writer.js';
-import { eq, inScope, likeLiteral, pageLimit } from './common.js';
+import { BODY_COLUMNS, toBodies } from './call-log-rows.js';
+import { keyCache, rememberKeys, statusClass } from './call-rollup-write.js';
+import { decodeSegment, encodeBatch, idList, rewriteSegment, segmentPlan, tag, type EncodedBatch, type StoredCall, type TagDimension } from './call-segments.js';
+import { run } from './call-sql.js';
+import { WriterBusy, callWriter, runPlanWithKysely } from './call-writer.js';
+import { pageLimit } from './common.js';
 
 const DELETE_BATCH = 5000;
 
 function invalid(path: string, message: string) {
   return validationError(message, [{ path, message }]);
-}
-
-/** Cheap checks on what the pipeline hands over; a bad record fails its whole batch, which is not retried. */
-function check(r: CallRecord, i: number): void {
-  if (typeof r.id !== 'string' || !CALL_ID.test(r.id)) throw invalid(`/${i}/id`, 'id must be a call id (call_...)');
-  if (!Number.isSafeInteger(r.time) || r.time < 0) throw invalid(`/${i}/time`, 'time must be epoch milliseconds');
-  if (!Number.isInteger(r.status)) throw invalid(`/${i}/status`, 'status must be an integer');
-  if (typeof r.path !== 'string' || typeof r.method !== 'string') throw invalid(`/${i}`, 'method and path are required');
-}
-
-/** The records, then bodies and rollups of those actually inserted (see call-writer.ts). */
-function* insertPlan(
-  records: readonly CallRecord[],
-  bodies: readonly CallBodies[],
-  cache: ReadonlyMap<string, number>,
-): WritePlan<{ inserted: number; keys: Map<string, number> }> {
-  const bodiesById = new Map<string, CallBodies>();
-  for (const b of bodies) bodiesById.set(b.id, b);
-  const seen = new Set<string>();
-  const unique = records.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
-  const hasBodies = (r: CallRecord) => bodiesById.size > 0 && bodiesById.has(r.id);
-  // Plain REST records and AI ones in two inserts: the first binds no AI columns.
-  const plain = unique.filter((r) => r.ai === null);
-  const ai = plain.length === unique.length ? [] : unique.filter((r) => r.ai !== null);
-  const fresh: CallRecord[] = [];
-  for (const [rows, isPlain] of [[plain, true], [ai, false]] as const) {
-    if (rows.length === 0) continue;
-    const { inserted } = yield {
-      table: 'call_logs',
-      columns: isPlain ? PLAIN_LOG_COLUMNS : LOG_COLUMNS,
-      count: rows.length,
-      fill: (i, out) => fillLogRow(out, rows[i]!, hasBodies(rows[i]!), isPlain),
-      conflict: 'on conflict (id) do nothing',
-      result: 'inserted',
-    };
-    for (const i of inserted) fresh.push(rows[i]!);
-  }
-  const freshBodies = bodiesById.size === 0 ? [] : fresh.flatMap((r) => bodiesById.get(r.id) ?? []);
-  if (freshBodies.length > 0) {
-    yield {
-      table: 'call_bodies',
-      columns: BODY_COLUMNS,
-      count: freshBodies.length,
-      fill: (i, out) => fillBodyRow(out, freshBodies[i]!),
-      conflict: 'on conflict (id) do nothing',
-      result: 'none',
-    };
-  }
-  const keys = yield* rollupPlan(fresh, cache);
-  return { inserted: fresh.length, keys };
-}
-
-/** Bucket of the request-id and path indexes: migration 0005's expression, `time / 1000`. */
-const SEARCH_BUCKET_MS = 1000;
-/** Buckets looked up per statement when searching by request id or path. */
-const SEARCH_CHUNK_BUCKETS = 360;
-/**
- * Time one page of a search walks at most: each bucket costs a probe, so a search over weeks (a
- * request id, found once or not at all) would take seconds in one call. Past it, the page ends with
- * what it found and a cursor that continues the walk further back.
- */
-const SEARCH_PAGE_SPAN_MS = 86_400_000;
-
-/** `index`: SQLite only, the index the statement must use (`indexed by`). */
-async function select(db: Kysely<Database>, where: Expression<SqlBool>[], limit: number, index?: string): Promise<LogRow[]> {
-  const from = index === undefined ? sql`call_logs` : sql`call_logs indexed by ${sql.ref(index)}`;
-  const result = await sql<LogRow>`select ${sql.raw(LOG_COLUMNS.join(', '))} from ${from} where ${sql.join(where, sql` and `)} order by id desc limit ${limit}`.execute(db);
-  return result.rows;
-}
-
-async function searchByBuckets(
-  db: Kysely<Database>,
-  dialect: DialectName,
-  where: Expression<SqlBool>[],
-  filters: CallLogFilters,
-  cursor: string | null,
-  want: number,
-): Promise<{ rows: LogRow[]; resumeBefore: number | null }> {
-  // SQLite's planner, given a time range, a cursor or a team as well, would rather walk that range
-  // of the id or team index and test every row's request id or path: seconds at millions of
-  // records. The bucketed index finds them with one probe per bucket.
-  const index = dialect !== 'sqlite' ? undefined : filters.request_id !== undefined ? 'call_logs_request_idx' : 'call_logs_path_idx';
-  const bounds = await sql<{ lo: string | null; hi: string | null }>`select (select min(id) from call_logs) as lo, (select max(id) from call_logs) as hi`.execute(db);
-  const { lo: oldest, hi: newest } = bounds.rows[0] ?? { lo: null, hi: null };
-  if (oldest === null || newest === null) return { rows: [], resumeBefore: null };
-  let hi = Math.min(filters.to ?? Infinity, callIdTime(newest) + 1);
-  if (cursor !== null) hi = Math.min(hi, callIdTime(cursor) + 1);
-  const lo = Math.max(filters.from ?? -Infinity, callIdTime(oldest));
-  const bucket = sql.lit(SEARCH_BUCKET_MS);
-  const out: LogRow[] = [];
-  let last = Math.floor((hi - 1) / SEARCH_BUCKET_MS);
-  const first = Math.floor(lo / SEARCH_BUCKET_MS);
-  const stop = last - SEARCH_PAGE_SPAN_MS / SEARCH_BUCKET_MS;
-  while (last >= first && out.length < want) {
-    if (last <= stop) return { rows: out, resumeBefore: (last + 1) * SEARCH_BUCKET_MS };
-    const from = Math.max(first, last - SEARCH_CHUNK_BUCKETS + 1);
-    const buckets: number[] = [];
-    for (let b = last; b >= from; b--) buckets.push(b);
-    const rows = await select(db, [...where, sql<SqlBool>`(time / ${bucket}) in (${sql.join(buckets)})`], want - out.length, index);
-    for (const row of rows) out.push(row);
-    last = from - 1;
-  }
-  return { rows: out, resumeBefore: null };
 }
 
 export function encodeCallCursor(id: string): string {
@@ -139,70 +37,121 @@ export function decodeCallCursor(cursor: string): string {
   return id;
 }
 
-/** The first string after every string that starts with `prefix` (in code unit order). */
-function prefixEnd(prefix: string): string {
-  const last = prefix.charCodeAt(prefix.length - 1);
-  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+/**
+ * Most records one page of a query decodes. A filter no segment tag serves (path text, request id)
+ * reads every segment in the window: past this many records, the page ends with what it found (maybe
+ * nothing) and a cursor that continues further back. Tests lower it.
+ */
+export const callLogLimits = { pageRecordBudget: 250_000 };
+/** Segments whose descriptions are read per statement while a query walks back in time. */
+const SEGMENTS_PER_READ = 32;
+
+type Predicate = (r: CallRecord) => boolean;
+
+interface Plan {
+  /** Conditions on call_segments (team, time bounds, tags). */
+  where: Expression<SqlBool>[];
+  /** Ids at or above (from), below (to / cursor). */
+  lo: string | null;
+  hi: string | null;
+  /** What a record must match besides its id range. */
+  tests: Predicate[];
 }
 
-function oneOrMany<T extends string | number>(column: string, value: T | readonly T[]): Expression<SqlBool> {
-  if (Array.isArray(value)) {
-    if (value.length === 0) return sql<SqlBool>`1 = 0`;
-    return sql<SqlBool>`${sql.ref(column)} in (${sql.join(value)})`;
+function stringFilter(f: CallLogFilters, name: keyof CallLogFilters): string | null | undefined {
+  const value = f[name];
+  if (value === undefined || value === null) return value as null | undefined;
+  if (typeof value !== 'string') throw invalid(`/${name}`, `${name} must be a string`);
+  return value;
+}
+
+function numbers(name: string, value: number | readonly number[]): number[] {
+  const list = Array.isArray(value) ? [...value] : [value as number];
+  if (!list.every((n) => Number.isInteger(n))) throw invalid(`/${name}`, `${name} must be integers`);
+  return list;
+}
+
+/** Tag conditions: the segment must hold one of `tags`. */
+function withTag(tags: readonly string[], lo: string | null): Expression<SqlBool> {
+  if (tags.length === 0) return sql<SqlBool>`1 = 0`;
+  const from = lo === null ? sql`` : sql` and max_id >= ${lo}`;
+  return sql<SqlBool>`id in (select segment_id from call_segment_tags where tag in (${sql.join(tags)})${from})`;
+}
+
+function plan(scope: TeamScope, f: CallLogFilters, cursor: string | null): Plan {
+  const where: Expression<SqlBool>[] = [];
+  const tests: Predicate[] = [];
+  if (scope !== 'all') where.push(scope.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`team_id in (${sql.join(scope)})`);
+  for (const name of ['from', 'to'] as const) {
+    const value = f[name];
+    if (value !== undefined && !Number.isFinite(value)) throw invalid(`/${name}`, `${name} must be epoch milliseconds`);
   }
-  return sql<SqlBool>`${sql.ref(column)} = ${value as T}`;
-}
+  const lo = f.from === undefined ? null : callIdFloor(f.from);
+  let hi = f.to === undefined ? null : callIdFloor(f.to);
+  if (cursor !== null && (hi === null || cursor < hi)) hi = cursor;
+  if (lo !== null) where.push(sql<SqlBool>`max_id >= ${lo}`);
+  if (hi !== null) where.push(sql<SqlBool>`min_id < ${hi}`);
 
-function timeRange(filters: { from?: number; to?: number }): Expression<SqlBool>[] {
-  const out: Expression<SqlBool>[] = [];
-  for (const [name, value] of [['from', filters.from], ['to', filters.to]] as const) {
-    if (value === undefined) continue;
-    if (!Number.isFinite(value)) throw invalid(`/${name}`, `${name} must be epoch milliseconds`);
-    out.push(name === 'from' ? sql<SqlBool>`id >= ${callIdFloor(value)}` : sql<SqlBool>`id < ${callIdFloor(value)}`);
-  }
-  return out;
-}
-
-function filterConditions(scope: TeamScope, f: CallLogFilters): Expression<SqlBool>[] {
-  const where = [inScope(scope), ...timeRange(f)];
-  const exact: Array<[keyof CallLogFilters, string]> = [
-    ['team_id', 'team_id'],
-    ['service_id', 'service_id'],
-    ['route_id', 'route_id'],
-    ['app_id', 'app_id'],
-    ['key_id', 'key_id'],
-    ['error_code', 'error_code'],
-    ['provider_id', 'ai_provider_id'],
-    ['model', 'ai_model_served'],
-    ['request_id', 'request_id'],
-    ['method', 'method'],
+  const team = stringFilter(f, 'team_id');
+  if (team !== undefined) where.push(sql<SqlBool>`team_id = ${team ?? ''}`);
+  // Exact filters on tagged dimensions: the segment must hold the value, the record must equal it.
+  const tagged: Array<[keyof CallLogFilters, TagDimension, (r: CallRecord) => unknown]> = [
+    ['service_id', 'service', (r) => r.service_id],
+    ['route_id', 'route', (r) => r.route_id],
+    ['app_id', 'app', (r) => r.app_id],
+    ['key_id', 'key', (r) => r.key_id],
+    ['error_code', 'error', (r) => r.error_code],
+    ['provider_id', 'provider', (r) => r.ai?.provider_id ?? null],
+    ['model', 'model', (r) => r.ai?.model_served ?? null],
+    ['method', 'method', (r) => r.method],
   ];
-  for (const [filter, column] of exact) {
-    const value = f[filter];
+  for (const [name, dimension, get] of tagged) {
+    const value = stringFilter(f, name);
     if (value === undefined) continue;
-    if (value !== null && typeof value !== 'string') throw invalid(`/${filter}`, `${filter} must be a string`);
-    where.push(eq(column, value));
+    // null: calls without that dimension, which no tag names; the records are tested one by one.
+    if (value !== null) where.push(withTag([tag(dimension, value)], lo));
+    tests.push((r) => (get(r) ?? null) === value);
   }
-  if (f.status !== undefined) where.push(oneOrMany('status', f.status));
+  if (f.status !== undefined) {
+    const statuses = numbers('status', f.status);
+    where.push(withTag(statuses.map((s) => tag('status', s)), lo));
+    const set = new Set(statuses);
+    tests.push((r) => set.has(r.status));
+  }
   if (f.status_class !== undefined) {
-    const classes = Array.isArray(f.status_class) ? f.status_class : [f.status_class];
-    if (!classes.every((c) => Number.isInteger(c) && c >= 1 && c <= 5)) {
-      throw invalid('/status_class', 'status_class must be 1 to 5 (1xx to 5xx)');
-    }
-    where.push(oneOrMany('status_class', f.status_class));
-    // The status-class index leaves 2xx out; this term, implied by the filter, lets SQLite use it.
-    if (!classes.includes(2)) where.push(sql<SqlBool>`status_class <> 2`);
+    const classes = numbers('status_class', f.status_class);
+    if (!classes.every((c) => c >= 1 && c <= 5)) throw invalid('/status_class', 'status_class must be 1 to 5 (1xx to 5xx)');
+    where.push(withTag(classes.map((c) => tag('class', c)), lo));
+    const set = new Set(classes);
+    tests.push((r) => set.has(statusClass(r.status)));
   }
+  const requestId = stringFilter(f, 'request_id');
+  if (requestId !== undefined) tests.push((r) => r.request_id === requestId);
   if (f.path !== undefined && f.path !== '') {
-    if (f.path.startsWith('/')) {
-      // A prefix is a range on (path, id): usable at any table size, chosen by the planner when selective.
-      where.push(sql<SqlBool>`path >= ${f.path}`, sql<SqlBool>`path < ${prefixEnd(f.path)}`);
-    } else {
-      // Text anywhere in the path: no index can serve it; it filters what the other conditions select.
-      where.push(sql<SqlBool>`lower(path) like ${`%${likeLiteral(f.path.toLowerCase())}%`} escape '\\'`);
+    if (typeof f.path !== 'string') throw invalid('/path', 'path must be a string');
+    const text = f.path;
+    if (text.startsWith('/')) tests.push((r) => r.path.startsWith(text));
+    else {
+      const lower = text.toLowerCase();
+      tests.push((r) => r.path.toLowerCase().includes(lower));
     }
   }
-  return where;
+  return { where, lo, hi, tests };
+}
+
+interface SegmentInfo {
+  id: number;
+  max_id: string;
+  format: number;
+}
+
+function byIdDesc(a: CallRecord, b: CallRecord): number {
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** The id right after every id of the millisecond `id` is in. */
+function nextMsFloor(id: string): string {
+  return callIdFloor(callIdTime(id) + 1);
 }
 
 type CallLogsContract = Store['callLogs'];
@@ -215,102 +164,175 @@ export class CallLogRepo implements CallLogsContract {
    * batch is harmless), their bodies, and the rollups of the records actually inserted.
    */
   async insertBatch(records: readonly CallRecord[], bodies: readonly CallBodies[] = []): Promise<{ inserted: number }> {
-    records.forEach(check);
-    if (records.length === 0) return { inserted: 0 };
+    return this.insertEncoded(encodeBatch(records, bodies));
+  }
+
+  /** insertBatch of a batch encoded already (by `encodeBatch`, maybe on another thread). */
+  async insertEncoded(batch: EncodedBatch): Promise<{ inserted: number }> {
+    if (batch.segments.length === 0) return { inserted: 0 };
     const root = this.ctx.root;
     const cache = keyCache(root);
-    const plan = () => insertPlan(records, bodies, cache);
+    const write = () => segmentPlan(batch, cache);
     let result: { inserted: number; keys: Map<string, number> } | undefined;
     const nested = this.ctx.current() !== undefined;
     if (!nested) {
       const writer = await callWriter(root);
       if (writer !== null) {
         try {
-          result = writer.run(plan());
+          result = writer.run(write());
         } catch (err) {
           if (!(err instanceof WriterBusy)) throw toGantryError(err, 'writing call logs');
         }
       }
     }
-    result ??= await this.ctx.write((db) => runPlanWithKysely(db, root.dialect, plan()));
+    result ??= await this.ctx.write((db) => runPlanWithKysely(db, root.dialect, write()));
     // Key ids made in a transaction that may still roll back must not outlive it.
     if (!nested) rememberKeys(root, result.keys);
     return { inserted: result.inserted };
   }
 
   /**
-   * Newest first. `cursor` continues after the last record of the previous page. Searches by
-   * request id or path prefix walk the time-bucketed index (see migrations 0002 and 0005) six
-   * minutes of buckets at a time, newest first, until the page is full, the window is exhausted or
-   * the page has walked a day (SEARCH_PAGE_SPAN_MS): then it may hold fewer than `limit` records,
-   * even none, and its cursor continues the search.
+   * Newest first. `cursor` continues after the last record of the previous page. Segments are read
+   * newest first (those a tagged filter rules out are never read) until the page is full; a page
+   * that has decoded `callLogLimits.pageRecordBudget` records ends there, maybe with fewer than
+   * `limit` records or none, and its cursor continues the walk.
    */
   async query(scope: TeamScope, filters: CallLogFilters = {}, page: CallLogPageQuery = {}): Promise<Page<CallRecord>> {
     const limit = pageLimit(page.limit);
-    const where = filterConditions(scope, filters);
     const cursor = page.cursor === undefined || page.cursor === null ? null : decodeCallCursor(page.cursor);
-    if (cursor !== null) where.push(sql<SqlBool>`id < ${cursor}`);
-    const searched = filters.request_id !== undefined || (filters.path !== undefined && filters.path.startsWith('/'));
-    const { rows, resumeBefore } = await this.ctx.read(async (db) => {
-      if (!searched) return { rows: await select(db, where, limit + 1), resumeBefore: null };
-      return searchByBuckets(db, this.ctx.root.dialect, where, filters, cursor, limit + 1);
+    const { where, lo, hi, tests } = plan(scope, filters, cursor);
+    const matches = (r: CallRecord) => (lo === null || r.id >= lo) && (hi === null || r.id < hi) && tests.every((t) => t(r));
+    return this.ctx.read(async (db) => {
+      const found: CallRecord[] = [];
+      let decoded = 0;
+      let after: SegmentInfo | null = null;
+      for (;;) {
+        const keyset: Expression<SqlBool>[] = after === null ? [] : [sql<SqlBool>`(max_id < ${after.max_id} or (max_id = ${after.max_id} and id < ${after.id}))`];
+        const all: Expression<SqlBool>[] = [...where, ...keyset];
+        const conditions = all.length === 0 ? sql`1 = 1` : sql.join(all, sql` and `);
+        const infos: SegmentInfo[] = (
+          await sql<SegmentInfo>`select id, max_id, format from call_segments where ${conditions} order by max_id desc, id desc limit ${SEGMENTS_PER_READ}`.execute(db)
+        ).rows;
+        for (const info of infos) {
+          // Every record not yet read has an id at or below this segment's highest.
+          if (found.length > limit) {
+            found.sort(byIdDesc);
+            found.length = limit + 1;
+            if (info.max_id < found[limit]!.id) return pageOf(found, limit, null);
+          }
+          if (decoded >= callLogLimits.pageRecordBudget && found.length <= limit) {
+            const resume = nextMsFloor(info.max_id);
+            return pageOf(
+              found.filter((r) => r.id >= resume),
+              limit,
+              resume,
+            );
+          }
+          const data = (await sql<{ data: string }>`select data from call_segments where id = ${info.id}`.execute(db)).rows[0];
+          if (data === undefined) continue; // deleted meanwhile (retention)
+          const calls = decodeSegment(info.format, data.data);
+          decoded += calls.length;
+          for (const { record } of calls) if (matches(record)) found.push(record);
+        }
+        if (infos.length < SEGMENTS_PER_READ) break;
+        const last: SegmentInfo = infos[infos.length - 1]!;
+        after = { id: Number(last.id), max_id: last.max_id, format: last.format };
+      }
+      found.sort(byIdDesc);
+      return pageOf(found, limit, null);
     });
-    const more = rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map(toRecord);
-    if (more) return { items, next_cursor: encodeCallCursor(items[items.length - 1]!.id) };
-    // A search that stopped at its span: the next page starts below the last bucket it walked.
-    return { items, next_cursor: resumeBefore === null ? null : encodeCallCursor(callIdFloor(resumeBefore)) };
   }
 
   async get(scope: TeamScope, id: string): Promise<CallLogDetail | undefined> {
     if (!CALL_ID.test(id)) return undefined;
     return this.ctx.read(async (db) => {
-      const result = await sql<LogRow>`select ${sql.raw(LOG_COLUMNS.join(', '))} from call_logs where id = ${id} and ${inScope(scope)}`.execute(db);
-      const row = result.rows[0];
-      if (row === undefined) return undefined;
+      const result = await sql<{ team_id: string; format: number; data: string }>`select s.team_id, s.format, s.data from call_ids c join call_segments s on s.id = c.segment_id where c.id = ${id}`.execute(db);
+      const segment = result.rows[0];
+      if (segment === undefined) return undefined;
+      if (scope !== 'all' && !scope.includes(segment.team_id)) return undefined;
+      const call = decodeSegment(segment.format, segment.data).find((c) => c.record.id === id);
+      if (call === undefined) return undefined;
       let bodies: CallBodies | null = null;
-      if (Number(row.has_bodies) !== 0) {
+      if (call.hasBodies) {
         const b = await sql<Record<string, unknown>>`select ${sql.raw(BODY_COLUMNS.join(', '))} from call_bodies where id = ${id}`.execute(db);
         if (b.rows[0] !== undefined) bodies = toBodies(b.rows[0]);
       }
-      return { ...toRecord(row), bodies };
+      return { ...call.record, bodies };
     });
   }
 
   /**
-   * Deletes records (and their bodies) older than `cutoffMs`, a few thousand per transaction with
-   * the event loop free in between, so neither the writer lock (SQLite) nor row locks are held long.
+   * Deletes records (and their bodies) older than `cutoffMs`: whole segments, and the older part of
+   * a segment that straddles the cutoff. A transaction handles segments of up to `batch_size`
+   * records, with the event loop free in between, so neither the writer lock (SQLite) nor row locks
+   * are held long.
    */
   async deleteBefore(cutoffMs: number, opts: CallLogDeleteOptions = {}): Promise<number> {
     if (!Number.isFinite(cutoffMs)) throw invalid('/cutoff', 'cutoff must be epoch milliseconds');
     const batch = opts.batch_size ?? DELETE_BATCH;
-    const where: Expression<SqlBool>[] = [sql<SqlBool>`id < ${callIdFloor(cutoffMs)}`];
-    if (opts.team_id !== undefined) where.push(eq('team_id', opts.team_id));
+    const floor = callIdFloor(cutoffMs);
+    const where: Expression<SqlBool>[] = [sql<SqlBool>`min_id < ${floor}`];
+    if (opts.team_id !== undefined) where.push(sql<SqlBool>`team_id = ${opts.team_id}`);
     if (opts.except_team_ids !== undefined && opts.except_team_ids.length > 0) {
-      where.push(sql<SqlBool>`(team_id is null or team_id not in (${sql.join(opts.except_team_ids)}))`);
+      where.push(sql<SqlBool>`team_id not in (${sql.join(opts.except_team_ids)})`);
     }
     const dialect = this.ctx.root.dialect;
     let total = 0;
+    let after = '';
     for (;;) {
-      const deleted = await this.ctx.write(async (db) => {
-        const picked = await sql<{ id: string; has_bodies: number }>`select id, has_bodies from call_logs where ${sql.join(where, sql` and `)} order by id limit ${batch}`.execute(db);
-        const ids = picked.rows.map((r) => r.id);
-        if (ids.length === 0) return 0;
-        await deleteIds(db, dialect, 'call_logs', ids);
-        const withBodies = picked.rows.filter((r) => Number(r.has_bodies) !== 0).map((r) => r.id);
-        if (withBodies.length > 0) await deleteIds(db, dialect, 'call_bodies', withBodies);
-        return ids.length;
+      const step = await this.ctx.write(async (db) => {
+        const picked = await sql<{ id: number; min_id: string; records: number; format: number; data: string }>`select id, min_id, records, format, data from call_segments where ${sql.join(where, sql` and `)} and min_id > ${after} order by min_id limit ${SEGMENTS_PER_READ}`.execute(db);
+        let deleted = 0;
+        let last: string | null = null;
+        for (const seg of picked.rows) {
+          if (deleted > 0 && deleted + Number(seg.records) > batch) break;
+          last = seg.min_id;
+          deleted += await deleteFromSegment(db, dialect, seg, floor);
+        }
+        return { deleted, last, more: picked.rows.length > 0 };
       });
-      total += deleted;
-      if (deleted < batch) return total;
+      total += step.deleted;
+      if (step.last === null) return total;
+      after = step.last;
       await yieldToLoop();
     }
   }
 }
 
-async function deleteIds(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', table: string, ids: string[]): Promise<void> {
-  for (let start = 0; start < ids.length; start += 1000) {
-    const chunk = ids.slice(start, start + 1000);
-    await run(db, `delete from ${table} where id in (${placeholders(dialect, chunk.length)})`, chunk);
+/** Deletes a segment's records below `floor` (and their ids and bodies); returns how many. */
+async function deleteFromSegment(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  seg: { id: number; format: number; data: string },
+  floor: string,
+): Promise<number> {
+  const calls: StoredCall[] = decodeSegment(seg.format, seg.data);
+  const old = calls.filter((c) => c.record.id < floor);
+  if (old.length === 0) return 0;
+  const kept = calls.length === old.length ? [] : calls.filter((c) => c.record.id >= floor);
+  const id = Number(seg.id);
+  if (kept.length === 0) {
+    await run(db, dialect === 'postgres' ? 'delete from call_segment_tags where segment_id = $1' : 'delete from call_segment_tags where segment_id = ?', [id]);
+    await run(db, dialect === 'postgres' ? 'delete from call_segments where id = $1' : 'delete from call_segments where id = ?', [id]);
+  } else {
+    const { build } = rewriteSegment(id, kept);
+    const { text, params } = build(dialect);
+    await run(db, text, params);
   }
+  await deleteIds(db, dialect, 'call_ids', old.map((c) => c.record.id));
+  const withBodies = old.filter((c) => c.hasBodies).map((c) => c.record.id);
+  if (withBodies.length > 0) await deleteIds(db, dialect, 'call_bodies', withBodies);
+  return old.length;
+}
+
+function pageOf(found: readonly CallRecord[], limit: number, resume: string | null): Page<CallRecord> {
+  const more = found.length > limit;
+  const items = more ? found.slice(0, limit) : [...found];
+  if (more) return { items, next_cursor: encodeCallCursor(items[items.length - 1]!.id) };
+  return { items, next_cursor: resume === null ? null : encodeCallCursor(resume) };
+}
+
+async function deleteIds(db: Kysely<Database>, dialect: DialectName, table: string, ids: readonly string[]): Promise<void> {
+  const list = idList(dialect, ids, 1);
+  await run(db, `delete from ${table} where id in (${list.sql})`, [list.param]);
 }

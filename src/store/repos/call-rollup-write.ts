@@ -70,6 +70,19 @@ function keyParts(r: CallRecord): KeyParts {
   ];
 }
 
+function sameKey(a: CallRecord, b: CallRecord): boolean {
+  return (
+    a.team_id === b.team_id &&
+    a.service_id === b.service_id &&
+    a.route_id === b.route_id &&
+    a.app_id === b.app_id &&
+    statusClass(a.status) === statusClass(b.status) &&
+    a.error_code === b.error_code &&
+    (a.ai?.provider_id ?? null) === (b.ai?.provider_id ?? null) &&
+    (a.ai?.model_served ?? null) === (b.ai?.model_served ?? null)
+  );
+}
+
 export function statusClass(status: number): number {
   const c = Math.floor(status / 100);
   return c < 1 ? 1 : c > 5 ? 5 : c;
@@ -136,24 +149,48 @@ function addIntoTeam(map: Map<string, Agg>, bucket: number, m: Agg): void {
   seen.values[VALUES + m.parts[4] - 1] += m.values[V.requests];
 }
 
+/** A batch summed per minute and rollup key: what the rollup tables need of its records. */
+export interface MinuteRollup {
+  bucket: number;
+  parts: KeyParts;
+  /** VALUE_COLUMNS order. */
+  values: number[];
+}
+
+/** The records summed per minute and key (the per-record work of the rollups). */
+export function minuteRollups(records: readonly CallRecord[]): MinuteRollup[] {
+  const minutes = new Map<string, Agg>();
+  let prev: CallRecord | undefined;
+  let agg: Agg | undefined;
+  for (const r of records) {
+    const bucket = r.time - (r.time % RESOLUTION_MS.minute);
+    // Consecutive records mostly share their minute and key: then the key is not built again.
+    if (prev === undefined || agg === undefined || agg.bucket !== bucket || !sameKey(prev, r)) {
+      const parts = keyParts(r);
+      const key = parts.join(SEP);
+      const id = `${bucket}${SEP}${key}`;
+      agg = minutes.get(id);
+      if (agg === undefined) {
+        agg = { bucket, key, parts, values: new Float64Array(VALUES) };
+        minutes.set(id, agg);
+      }
+    }
+    prev = r;
+    addRecord(agg.values, r);
+  }
+  return [...minutes.values()].map((m) => ({ bucket: m.bucket, parts: m.parts, values: Array.from(m.values) }));
+}
+
 /** The batch summed per (resolution, bucket, key) for the full, the totals and the per-team tables. */
-export function aggregate(records: readonly CallRecord[]): {
+export function aggregate(minuteRows: readonly MinuteRollup[]): {
   full: Record<Resolution, Agg[]>;
   totals: Record<Resolution, Agg[]>;
   teams: Record<Resolution, Agg[]>;
 } {
   const minutes = new Map<string, Agg>();
-  for (const r of records) {
-    const parts = keyParts(r);
-    const key = parts.join(SEP);
-    const bucket = r.time - (r.time % RESOLUTION_MS.minute);
-    const id = `${bucket}${SEP}${key}`;
-    let agg = minutes.get(id);
-    if (agg === undefined) {
-      agg = { bucket, key, parts, values: new Float64Array(VALUES) };
-      minutes.set(id, agg);
-    }
-    addRecord(agg.values, r);
+  for (const m of minuteRows) {
+    const parts = m.parts;
+    addInto(minutes, m.bucket, parts.join(SEP), parts, Float64Array.from(m.values));
   }
   const full = { minute: [...minutes.values()] } as Record<Resolution, Agg[]>;
   const totals = {} as Record<Resolution, Agg[]>;
@@ -243,10 +280,10 @@ function rollupInsert(
  * Adds the records to every rollup table (a write plan, see call-writer.ts). Returns the key ids it
  * had to look up, for the caller to cache once the transaction has committed.
  */
-export function* rollupPlan(records: readonly CallRecord[], cache: ReadonlyMap<string, number>): WritePlan<Map<string, number>> {
+export function* rollupPlanFromMinutes(minutes: readonly MinuteRollup[], cache: ReadonlyMap<string, number>): WritePlan<Map<string, number>> {
   const resolved = new Map<string, number>();
-  if (records.length === 0) return resolved;
-  const { full, totals, teams } = aggregate(records);
+  if (minutes.length === 0) return resolved;
+  const { full, totals, teams } = aggregate(minutes);
 
   const missing = new Map<string, KeyParts>();
   for (const a of full.minute) if (!cache.has(a.key)) missing.set(a.key, a.parts);

@@ -13,7 +13,7 @@
  *   its turn properly.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DialectName, StoreRoot } from '../context.js';
 import { SqliteCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from '../sqlite-checkpointer.js';
 import type { Database } from '../schema.js';
@@ -41,15 +41,29 @@ export interface BulkInsert {
   returning?: readonly string[];
 }
 
+/** Any other statement; its text and parameters may differ by dialect. */
+export interface Statement {
+  kind: 'statement';
+  build(dialect: DialectName): { text: string; params: unknown[] };
+  /** `changes`: rows the statement changed; `rows`: what it returns. */
+  result: 'changes' | 'rows';
+}
+
+export type WriteOp = BulkInsert | Statement;
+
 export interface InsertResult {
   inserted: number[];
   rows: Row[];
+  /** Statement with result `changes`. */
+  changes?: number;
 }
 
 const NOTHING: InsertResult = { inserted: [], rows: [] };
 
-/** Yields inserts, receives their results, returns T. */
-export type WritePlan<T> = Generator<BulkInsert, T, InsertResult>;
+/** Yields inserts and statements, receives their results, returns T. */
+export type WritePlan<T> = Generator<WriteOp, T, InsertResult>;
+
+const isStatement = (op: WriteOp): op is Statement => 'kind' in op && op.kind === 'statement';
 
 function tailOf(op: BulkInsert, kysely: boolean): string {
   if (op.result === 'rows') return `${op.conflict} returning ${op.returning!.join(', ')}`;
@@ -63,6 +77,12 @@ export async function runPlanWithKysely<T>(db: Kysely<Database>, dialect: Dialec
   let step = plan.next(NOTHING);
   while (!step.done) {
     const op = step.value;
+    if (isStatement(op)) {
+      const { text, params } = op.build(dialect);
+      const result = await db.executeQuery<Row>(CompiledQuery.raw(text, params));
+      step = plan.next({ inserted: [], rows: op.result === 'rows' ? (result.rows as Row[]) : [], changes: Number(result.numAffectedRows ?? 0n) });
+      continue;
+    }
     const tail = tailOf(op, true);
     const returned: Row[] = [];
     const width = op.columns.length;
@@ -116,7 +136,10 @@ export class SqliteCallWriter {
   }
 
   #statement(op: BulkInsert): BetterSqlite3.Statement {
-    const text = insertSql('sqlite', op.table, op.columns, 1, tailOf(op, false));
+    return this.#prepared(insertSql('sqlite', op.table, op.columns, 1, tailOf(op, false)));
+  }
+
+  #prepared(text: string): BetterSqlite3.Statement {
     let stmt = this.#statements.get(text);
     if (stmt === undefined) {
       if (this.#statements.size >= STATEMENT_CACHE_MAX) this.#statements.clear();
@@ -138,6 +161,13 @@ export class SqliteCallWriter {
       let step = plan.next(NOTHING);
       while (!step.done) {
         const op = step.value;
+        if (isStatement(op)) {
+          const { text, params } = op.build('sqlite');
+          const stmt = this.#prepared(text);
+          if (op.result === 'rows') step = plan.next({ inserted: [], rows: stmt.all(params) as Row[] });
+          else step = plan.next({ inserted: [], rows: [], changes: stmt.run(params).changes });
+          continue;
+        }
         const stmt = this.#statement(op);
         // One cached single-row statement per row: cheaper than binding a large multi-row one.
         const result: InsertResult = { inserted: [], rows: [] };

@@ -1,23 +1,21 @@
 /** The worker side of WorkerStoreSink: one store, batches in, one reply per batch. */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CallBodies } from '../../core/call-record.js';
 import { isGantryError } from '../../core/errors.js';
 import { createStore } from '../../store/index.js';
-import { fromRow, type RecordRow } from './record-rows.js';
+import type { EncodedBatch } from '../../store/repos/call-segments.js';
 
 const port = parentPort!;
 const { url } = workerData as { url: string };
 const store = await createStore({ url });
 
-port.on('message', async (message: { type: 'write'; id: number; batch: string } | { type: 'close' }) => {
+port.on('message', async (message: { type: 'write'; id: number; batch: EncodedBatch } | { type: 'close' }) => {
   if (message.type === 'close') {
     await store.close().catch(() => undefined);
     port.close();
     return;
   }
   try {
-    const { rows, bodies } = JSON.parse(message.batch) as { rows: RecordRow[]; bodies: CallBodies[] };
-    await store.callLogs.insertBatch(rows.map(fromRow), bodies);
+    await store.callLogs.insertEncoded(message.batch);
     port.postMessage({ id: message.id, ok: true });
   } catch (err) {
     port.postMessage({

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallBodies, CallRecord } from '../../core/call-record.js';
-import { toRow, type RecordRow } from './record-rows.js';
+import { isGantryError } from '../../core/errors.js';
+import { encodeBatch, type EncodedBatch } from '../../store/repos/call-segments.js';
 import { SinkError, type CallSink } from './types.js';
 
 /**
@@ -77,13 +78,22 @@ export class WorkerStoreSink implements CallSink {
     if (this.#failed !== null) return Promise.reject(this.#failed);
     const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
+      // The batch is encoded here, as the store will keep it (a few strings per team, the rollups
+      // summed per minute): cheaper than handing over the records and having the worker decode
+      // them, and the worker is left with little but SQLite's own work.
+      let batch: EncodedBatch;
+      try {
+        batch = encodeBatch(records, bodies);
+      } catch (err) {
+        if (isGantryError(err) && err.code === 'GANTRY_ERR_VALIDATION') {
+          reject(new SinkError(`the store refused the batch: ${err.message}`, { retryable: false, cause: err }));
+          return;
+        }
+        throw err;
+      }
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      // One JSON string copies faster than structured-cloning thousands of objects; records go as
-      // arrays (record-rows.ts), which halves the JSON work on this thread and in the worker.
-      const rows = new Array<RecordRow>(records.length);
-      for (let i = 0; i < records.length; i++) rows[i] = toRow(records[i]!);
-      this.#worker.postMessage({ type: 'write', id, batch: JSON.stringify({ rows, bodies }) });
+      this.#worker.postMessage({ type: 'write', id, batch });
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker.unref();
     });

@@ -3,7 +3,7 @@ import type { CallBodies, CallRecord } from '../../../src/core/call-record.js';
 import type { CallLogFilters, Store, TeamScope } from '../../../src/store/types.js';
 import { DAY, HOUR, MIN, T0, aiPart, callRecord } from './call-fixtures.js';
 import { expectError, type Harness } from './harness.js';
-import { encodeCallCursor } from '../../../src/store/repos/call-logs.js';
+import { callLogLimits, encodeCallCursor } from '../../../src/store/repos/call-logs.js';
 
 const ids = (records: CallRecord[]) => records.map((r) => r.id);
 /** Newest first, the order queries return. */
@@ -101,24 +101,32 @@ export function callLogTests(h: Harness): void {
       await expectError(h.store.callLogs.query('all', { status_class: 7 }), 'GANTRY_ERR_VALIDATION', { path: '/status_class' });
     });
 
-    test('a search walks at most a day per page; its cursor continues the walk until the window ends', async () => {
+    test('a page decodes at most its record budget; its cursor continues the walk until the window ends', async () => {
       const older = callRecord({ time: T0, request_id: 'spread' });
+      const fillers = [1, 2, 3, 4].map((n) => callRecord({ time: T0 + n * HOUR, request_id: 'other', path: '/elsewhere' }));
       const newer = callRecord({ time: T0 + 3 * DAY, request_id: 'spread' });
       const newest = callRecord({ time: T0 + 3 * DAY + 1000, request_id: 'other', path: '/elsewhere' });
-      await h.store.callLogs.insertBatch([older, newer, newest]);
-      const pages: string[][] = [];
-      let cursor: string | null = null;
-      do {
-        const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10, cursor });
-        pages.push(ids(page.items));
-        cursor = page.next_cursor;
-      } while (cursor !== null && pages.length < 10);
-      expect(cursor).toBeNull();
-      // Three days and a second: day 1 finds the newer call, days 2 and 3 nothing, the rest the older one.
-      expect(pages).toEqual([[newer.id], [], [], [older.id]]);
-      // Within a day: one page, no cursor. A path prefix search pages the same way.
-      expect(await h.store.callLogs.query('all', { request_id: 'spread', from: T0 + 2.5 * DAY }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id })], next_cursor: null });
-      expect(ids(await all(h.store, 'all', { path: '/v1' }))).toEqual(ids([newer, older]));
+      // One segment per batch: [older] [2 fillers] [2 fillers] [newer] [newest].
+      for (const batch of [[older], fillers.slice(0, 2), fillers.slice(2), [newer], [newest]]) await h.store.callLogs.insertBatch(batch);
+      const budget = callLogLimits.pageRecordBudget;
+      callLogLimits.pageRecordBudget = 2;
+      try {
+        const pages: string[][] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10, cursor });
+          pages.push(ids(page.items));
+          cursor = page.next_cursor;
+        } while (cursor !== null && pages.length < 10);
+        expect(cursor).toBeNull();
+        // Two records decoded per page: [newest, newer] finds the newer call, each pair of fillers nothing, the last the older one.
+        expect(pages).toEqual([[newer.id], [], [], [older.id]]);
+        // Within the budget: one page, no cursor. A path prefix search pages the same way.
+        expect(await h.store.callLogs.query('all', { request_id: 'spread', from: T0 + 2.5 * DAY }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id })], next_cursor: null });
+        expect(ids(await all(h.store, 'all', { path: '/v1' }))).toEqual(ids([newer, older]));
+      } finally {
+        callLogLimits.pageRecordBudget = budget;
+      }
     });
 
     test('path search: a leading / is a case-sensitive prefix, other text is found anywhere, any case', async () => {
