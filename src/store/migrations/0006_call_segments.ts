@@ -4,9 +4,9 @@
  *
  * A row of `call_logs` cost its table row plus seven index entries: ~35 µs of the writer's CPU per
  * call, most of what logging cost the proxy. Now a batch from the pipeline is stored as one row of
- * `call_segments` per team, its records encoded together (format 1: a JSON array of
- * core/call-record-row.ts rows, each followed by its has-bodies flag). What a query needs to find
- * segments is kept beside them, per segment, not per record:
+ * `call_segments` per team, its records encoded together (`format` names the encoding; see
+ * repos/call-segments.ts). What a query needs to find segments is kept beside them, per segment,
+ * not per record:
  *
  * - `call_segments`: team ('' for calls without one), the lowest and highest call id inside (ids sort
  *   by time, so these bound its time range), counts, and the encoded records.
