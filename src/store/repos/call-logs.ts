@@ -78,7 +78,7 @@ function withTag(tags: readonly string[], lo: string | null): Expression<SqlBool
   return sql<SqlBool>`id in (select segment_id from call_segment_tags where tag in (${sql.join(tags)})${from})`;
 }
 
-function plan(scope: TeamScope, f: CallLogFilters, cursor: string | null): Plan {
+function plan(dialect: DialectName, scope: TeamScope, f: CallLogFilters, cursor: string | null): Plan {
   const where: Expression<SqlBool>[] = [];
   const tests: Predicate[] = [];
   if (scope !== 'all') where.push(scope.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`team_id in (${sql.join(scope)})`);
@@ -125,12 +125,21 @@ function plan(scope: TeamScope, f: CallLogFilters, cursor: string | null): Plan 
     const set = new Set(classes);
     tests.push((r) => set.has(statusClass(r.status)));
   }
+  // No tag serves a request id or a path prefix, but the encoded segment holds them as JSON strings:
+  // the database skips segments whose text lacks them, and only the others are decoded.
+  const contains = (text: string) => (dialect === 'postgres' ? sql<SqlBool>`strpos(data, ${text}) > 0` : sql<SqlBool>`instr(data, ${text}) > 0`);
   const requestId = stringFilter(f, 'request_id');
-  if (requestId !== undefined) tests.push((r) => r.request_id === requestId);
+  if (requestId !== undefined) {
+    if (requestId !== null) where.push(contains(JSON.stringify(requestId)));
+    tests.push((r) => r.request_id === requestId);
+  }
   if (f.path !== undefined && f.path !== '') {
     if (typeof f.path !== 'string') throw invalid('/path', 'path must be a string');
     const text = f.path;
-    if (text.startsWith('/')) tests.push((r) => r.path.startsWith(text));
+    if (text.startsWith('/')) {
+      where.push(contains(JSON.stringify(text).slice(0, -1)));
+      tests.push((r) => r.path.startsWith(text));
+    }
     else {
       const lower = text.toLowerCase();
       tests.push((r) => r.path.toLowerCase().includes(lower));
@@ -200,7 +209,7 @@ export class CallLogRepo implements CallLogsContract {
   async query(scope: TeamScope, filters: CallLogFilters = {}, page: CallLogPageQuery = {}): Promise<Page<CallRecord>> {
     const limit = pageLimit(page.limit);
     const cursor = page.cursor === undefined || page.cursor === null ? null : decodeCallCursor(page.cursor);
-    const { where, lo, hi, tests } = plan(scope, filters, cursor);
+    const { where, lo, hi, tests } = plan(this.ctx.root.dialect, scope, filters, cursor);
     const matches = (r: CallRecord) => (lo === null || r.id >= lo) && (hi === null || r.id < hi) && tests.every((t) => t(r));
     return this.ctx.read(async (db) => {
       const found: CallRecord[] = [];

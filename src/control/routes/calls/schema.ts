@@ -27,7 +27,7 @@ export const CallListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 512,
-        description: 'Starting with `/`: a path prefix (case-sensitive, indexed). Otherwise text anywhere in the path, case-insensitive (narrow the time range).',
+        description: 'Starting with `/`: a path prefix (case-sensitive). Otherwise text anywhere in the path, case-insensitive: every stored segment in the window is read, so narrow the time range or add a filter.',
       }),
     ),
     limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|[1-4][0-9]{2}|500)$', description: 'Page size, 1 to 500 (default 100).' })),
