@@ -1,5 +1,14 @@
 /**
- * What logging every call costs the proxy (issue 5: at most 5% of its throughput). Two Gantry nodes
+ * What logging every call costs the proxy (issue 5: at most 5% of its throughput).
+ *
+ * Twin mode (default): three nodes — logging off (the reference), logging off again (the A/A row:
+ * this run's noise), logging on — all pinned to the machine's last CPU. Each round loads the
+ * reference and one other node at the same time, so both see the machine at the same moment (run
+ * one after the other, rounds of the same comparison moved by ±20% on this shared machine); under
+ * saturation the two get equal CPU, so the throughput ratio is what logging costs a node for the
+ * same CPU. Medians and the interquartile range of the per-round ratios are reported.
+ *
+ * Sequential mode (BENCH_MODE=sequential), the description below: two Gantry nodes
  * with the same configuration — a key-auth route, so records carry team, app and key — in front of
  * one upstream: one with call logging off (GANTRY_CALL_LOGS=off), one with the default call logging
  * (every call recorded in the node's SQLite store with rollups, through the worker-thread writer).
@@ -12,7 +21,9 @@
  *
  * At the end the "on" node's database is counted: every request answered must be a record.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -86,13 +97,112 @@ async function measured(node: Node, load: Omit<LoadOptions, 'url'>): Promise<Run
 function storedRecords(database: string): number {
   const db = new BetterSqlite3(database, { readonly: true });
   try {
-    return Number((db.prepare('select coalesce(sum(records), 0) as n from call_segments').get() as { n: number }).n);
+    // call_logs: a node from before migration 0006, run with this script for a side-by-side.
+    const segments = db.prepare("select 1 from sqlite_master where name = 'call_segments'").get() !== undefined;
+    const query = segments ? 'select coalesce(sum(records), 0) as n from call_segments' : 'select count(*) as n from call_logs';
+    return Number((db.prepare(query).get() as { n: number }).n);
   } finally {
     db.close();
   }
 }
 
+/** Every thread of the nodes on the last CPU; see the module comment. BENCH_PIN=0 turns it off. */
+function pinTogether(pids: number[]): void {
+  if (process.env.BENCH_PIN === '0') return;
+  const cpu = String(availableParallelism() - 1);
+  try {
+    for (const pid of pids) execFileSync('taskset', ['-a', '-pc', cpu, String(pid)], { stdio: 'ignore' });
+    process.stderr.write(`nodes pinned to CPU ${cpu}\n`);
+  } catch {
+    process.stderr.write('taskset failed: nodes not pinned\n');
+  }
+}
+
+function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+}
+
+async function twin(): Promise<void> {
+  const rounds = envInt('BENCH_ROUNDS', 8);
+  const durationS = envInt('BENCH_DURATION', 6);
+  const connections = envInt('BENCH_CONNECTIONS', 50);
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-bench-calllog-'));
+  try {
+    const upstream = await forkServer('upstream.mjs', ['0']);
+    const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+    const ref = await startNode('logging off', upstreamUrl, false, dir);
+    const aa = await startNode('logging off (A/A)', upstreamUrl, false, dir);
+    const on = await startNode('logging on', upstreamUrl, true, dir);
+    pinTogether([ref.pid, aa.pid, on.pid]);
+    process.stderr.write(`call-log overhead bench (twin): ${rounds} rounds × ${durationS}s, ${connections} connections per node\n`);
+    const load = (n: Node, s: number) => runLoad({ connections, durationS: s, url: `${n.url}/auth/bench`, headers: { authorization: `Bearer ${n.apiKey}` } });
+    let sent = 2;
+    for (const n of [ref, aa, on]) {
+      const w = await load(n, 2);
+      if (n === on) sent += Math.round(w.rps * 2);
+    }
+    const runs = new Map<Node, Array<{ ratio: number; rps: number; cpuUs: number; refCpuUs: number; p50: number; p99: number; failures: number }>>([
+      [aa, []],
+      [on, []],
+    ]);
+    for (let round = 0; round < rounds; round++) {
+      for (const other of round % 2 === 0 ? [on, aa] : [aa, on]) {
+        await new Promise((r) => setTimeout(r, 500));
+        const cpu0 = [processCpuMs(ref.pid) ?? NaN, processCpuMs(other.pid) ?? NaN];
+        const [r, o] = await Promise.all([load(ref, durationS), load(other, durationS)]);
+        await drained(other);
+        const cpu1 = [processCpuMs(ref.pid) ?? NaN, processCpuMs(other.pid) ?? NaN];
+        const perRequest = (i: number, rps: number) => ((cpu1[i]! - cpu0[i]!) * 1000) / (rps * durationS);
+        if (other === on) sent += o!.rps * durationS;
+        const row = { ratio: o!.rps / r!.rps, rps: o!.rps, cpuUs: perRequest(1, o!.rps), refCpuUs: perRequest(0, r!.rps), p50: o!.p50, p99: o!.p99, failures: o!.non2xx + o!.errors + r!.non2xx + r!.errors };
+        runs.get(other)!.push(row);
+        process.stderr.write(`  round ${round + 1}/${rounds} ${other.name}: ${Math.round(o!.rps)} vs ${Math.round(r!.rps)} req/s (${row.ratio.toFixed(3)}), ${row.cpuUs.toFixed(0)} vs ${row.refCpuUs.toFixed(0)} µs CPU/req\n`);
+      }
+    }
+    const rows = [aa, on].map((n) => {
+      const rs = runs.get(n)!;
+      const ratios = rs.map((x) => x.ratio);
+      return {
+        name: n.name,
+        rps: median(rs.map((x) => x.rps)),
+        ratio: median(ratios),
+        iqr: [quantile(ratios, 0.25), quantile(ratios, 0.75)] as [number, number],
+        cpuUs: median(rs.map((x) => x.cpuUs)),
+        cpuRatio: median(rs.map((x) => x.cpuUs / x.refCpuUs)),
+        p50: median(rs.map((x) => x.p50)),
+        p99: median(rs.map((x) => x.p99)),
+        failures: rs.reduce((s, x) => s + x.failures, 0),
+        rounds: rs,
+      };
+    });
+    const table = textTable(
+      ['node (vs logging off, at once)', 'req/s (median)', '× off (median)', 'IQR', 'CPU µs/req', 'CPU × off', 'p50 ms', 'p99 ms', 'failures'],
+      rows.map((r) => [r.name, Math.round(r.rps).toString(), r.ratio.toFixed(3), `${r.iqr[0].toFixed(3)}–${r.iqr[1].toFixed(3)}`, r.cpuUs.toFixed(0), r.cpuRatio.toFixed(3), r.p50.toFixed(2), r.p99.toFixed(2), String(r.failures)]),
+    );
+    process.stdout.write(`\n${table}\n`);
+    const onRow = rows[1]!;
+    const cost = 1 - onRow.ratio;
+    const stored = storedRecords(on.database);
+    process.stdout.write(
+      [
+        `cost of logging every call: ${(cost * 100).toFixed(1)}% of throughput (target ≤ ${TARGET_COST * 100}%) ${cost <= TARGET_COST ? 'met' : 'NOT met'}; A/A row: ${rows[0]!.ratio.toFixed(3)}`,
+        `records stored by the logging node: ${stored} for ~${Math.round(sent)} requests answered`,
+        '',
+      ].join('\n'),
+    );
+    const file = saveResults('call-log-overhead-twin', { when: new Date().toISOString(), rounds, durationS, connections, rows, stored, sent });
+    process.stdout.write(`saved ${file}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_MODE !== 'sequential') return twin();
   const rounds = envInt('BENCH_ROUNDS', 6);
   const durationS = envInt('BENCH_DURATION', 8);
   const connections = envInt('BENCH_CONNECTIONS', 50);

@@ -166,7 +166,7 @@ async function exactCount(): Promise<number> {
   const BetterSqlite3 = (await import('better-sqlite3')).default;
   const db = new BetterSqlite3(dbPath, { readonly: true });
   try {
-    return Number((db.prepare('select count(*) as n from call_logs').get() as { n: number }).n);
+    return Number((db.prepare('select coalesce(sum(records), 0) as n from call_segments').get() as { n: number }).n);
   } finally {
     db.close();
   }

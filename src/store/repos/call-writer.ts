@@ -126,8 +126,9 @@ export class SqliteCallWriter {
     this.#db = new BetterSqlite3(file);
     this.#db.pragma('busy_timeout = 0');
     this.#db.pragma('synchronous = NORMAL');
-    // Index pages of a large call_logs stay in memory between batches.
-    this.#db.pragma('cache_size = -65536');
+    // Enough for the rollup pages a batch touches. Segments are appended as new overflow pages, and
+    // a larger cache made appending them slower: 64 MiB cost ~30% more per segment than 8 MiB.
+    this.#db.pragma('cache_size = -8192');
     // Checkpoints (and their fsyncs) run in a thread of their own; see sqlite-checkpointer.ts.
     this.#db.pragma(`wal_autocheckpoint = ${WRITER_AUTOCHECKPOINT_PAGES}`);
     this.#checkpointer = new SqliteCheckpointer(file, () => {
