@@ -229,8 +229,10 @@ export class CallLogRepo implements CallLogsContract {
             found.length = limit + 1;
             if (info.max_id < found[limit]!.id) return pageOf(found, limit, null);
           }
-          if (decoded >= callLogLimits.pageRecordBudget && found.length <= limit) {
-            const resume = nextMsFloor(info.max_id);
+          // Past the budget, stop at a millisecond boundary below the page's upper bound (a segment
+          // that straddles the bound is read anyway, or the next page would start where this one did).
+          const resume = nextMsFloor(info.max_id);
+          if (decoded >= callLogLimits.pageRecordBudget && found.length <= limit && (hi === null || resume < hi)) {
             return pageOf(
               found.filter((r) => r.id >= resume),
               limit,

@@ -132,6 +132,33 @@ export function callLogTests(h: Harness): void {
       }
     });
 
+    test('with a budget smaller than a segment, pages still walk every match once and end', async () => {
+      // Segments overlap in time: [r1, r3] and [r2] (records of a long call land in a later batch).
+      const r1 = callRecord({ time: T0 });
+      const r2 = callRecord({ time: T0 + 1000 });
+      const r3 = callRecord({ time: T0 + 2000 });
+      await h.store.callLogs.insertBatch([r1, r3]);
+      await h.store.callLogs.insertBatch([r2]);
+      const budget = callLogLimits.pageRecordBudget;
+      callLogLimits.pageRecordBudget = 1;
+      try {
+        for (const limit of [1, 2]) {
+          const seen: string[] = [];
+          let cursor: string | null = null;
+          let pages = 0;
+          do {
+            const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { path: 'items' }, { limit, cursor });
+            seen.push(...ids(page.items));
+            cursor = page.next_cursor;
+          } while (cursor !== null && ++pages < 20);
+          expect(cursor).toBeNull();
+          expect(seen).toEqual([r3.id, r2.id, r1.id]);
+        }
+      } finally {
+        callLogLimits.pageRecordBudget = budget;
+      }
+    });
+
     test('path search: a leading / is a case-sensitive prefix, other text is found anywhere, any case', async () => {
       const paths = ['/v1/orders/17', '/v1/orders/170/items', '/v1/ORDERS/9', '/v2/orders/17', '/v1/order', '/v1/orders%2F1'];
       const records = paths.map((path, i) => callRecord({ time: T0 + i * 20_000, path }));
