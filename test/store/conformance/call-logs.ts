@@ -109,6 +109,7 @@ export function callLogTests(h: Harness): void {
       // One segment per batch: [older] [2 fillers] [2 fillers] [newer] [newest].
       for (const batch of [[older], fillers.slice(0, 2), fillers.slice(2), [newer], [newest]]) await h.store.callLogs.insertBatch(batch);
       const budget = callLogLimits.pageRecordBudget;
+      const scanBudget = callLogLimits.pageScanBudget;
       callLogLimits.pageRecordBudget = 2;
       try {
         // Text anywhere in the path: every segment of the window is decoded.
@@ -127,8 +128,20 @@ export function callLogTests(h: Harness): void {
         // A request id or a path prefix: only segments whose text holds it are decoded, so one page finds both.
         expect(await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id }), expect.objectContaining({ id: older.id })], next_cursor: null });
         expect(await h.store.callLogs.query('all', { path: '/v1' }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id }), expect.objectContaining({ id: older.id })], next_cursor: null });
+        // Their text scan has a budget of its own: one segment's records per page here.
+        callLogLimits.pageScanBudget = 1;
+        const scanned: string[][] = [];
+        cursor = null;
+        do {
+          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10, cursor });
+          scanned.push(ids(page.items));
+          cursor = page.next_cursor;
+        } while (cursor !== null && scanned.length < 10);
+        expect(cursor).toBeNull();
+        expect(scanned).toEqual([[], [newer.id], [], [], [older.id]]);
       } finally {
         callLogLimits.pageRecordBudget = budget;
+        callLogLimits.pageScanBudget = scanBudget;
       }
     });
 
