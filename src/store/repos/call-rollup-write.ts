@@ -277,7 +277,8 @@ function rollupInsert(
 }
 
 /**
- * Adds the records to every rollup table (a write plan, see call-writer.ts). Returns the key ids it
+ * Adds a batch, summed per minute by `minuteRollups`, to every rollup table (a write plan, see
+ * call-writer.ts). Returns the key ids it
  * had to look up, for the caller to cache once the transaction has committed.
  */
 export function* rollupPlanFromMinutes(minutes: readonly MinuteRollup[], cache: ReadonlyMap<string, number>): WritePlan<Map<string, number>> {

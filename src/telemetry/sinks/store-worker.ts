@@ -1,9 +1,9 @@
 /**
  * The store sink in a worker thread. better-sqlite3 is synchronous: written on the main thread, a
  * batch of call logs holds the event loop (and so the proxy) for as long as SQLite works on it.
- * Here a worker thread opens its own store on the same database and runs `callLogs.insertBatch`;
- * the main thread only copies the batch to it. Same semantics as StoreSink: validation errors are
- * not retryable, anything else is.
+ * Here a worker thread opens its own store on the same database and runs `callLogs.insertEncoded`;
+ * the main thread encodes the batch (repos/call-segments.ts `encodeBatch`) and posts it. Same
+ * semantics as StoreSink: validation errors are not retryable, anything else is.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
