@@ -42,9 +42,10 @@ export function decodeCallCursor(cursor: string): string {
  * reads every segment in the window: past this many records, the page ends with what it found (maybe
  * nothing) and a cursor that continues further back. Likewise past `pageScanBudget` records in the
  * segments whose text was searched for a request id or path prefix (a scan of their data, ~0.35 µs
- * per record). Tests lower them.
+ * per record). And past `pageSegmentBudget` segments read (small ones, of quiet hours, cost a
+ * statement each). Tests lower them.
  */
-export const callLogLimits = { pageRecordBudget: 250_000, pageScanBudget: 1_000_000 };
+export const callLogLimits = { pageRecordBudget: 250_000, pageScanBudget: 1_000_000, pageSegmentBudget: 5_000 };
 /** Segments whose descriptions are read per statement while a query walks back in time. */
 const SEGMENTS_PER_READ = 32;
 
@@ -221,6 +222,7 @@ export class CallLogRepo implements CallLogsContract {
       const found: CallRecord[] = [];
       let decoded = 0;
       let scanned = 0;
+      let visited = 0;
       let after: SegmentInfo | null = null;
       for (;;) {
         const keyset: Expression<SqlBool>[] = after === null ? [] : [sql<SqlBool>`(max_id < ${after.max_id} or (max_id = ${after.max_id} and id < ${after.id}))`];
@@ -245,7 +247,7 @@ export class CallLogRepo implements CallLogsContract {
           // Past a budget, stop at a millisecond boundary below the page's upper bound (a segment
           // that straddles the bound is read anyway, or the next page would start where this one did).
           const resume = nextMsFloor(info.max_id);
-          const spent = decoded >= callLogLimits.pageRecordBudget || scanned >= callLogLimits.pageScanBudget;
+          const spent = decoded >= callLogLimits.pageRecordBudget || scanned >= callLogLimits.pageScanBudget || visited >= callLogLimits.pageSegmentBudget;
           if (spent && found.length <= limit && (hi === null || resume < hi)) {
             return pageOf(
               found.filter((r) => r.id >= resume),
@@ -253,6 +255,7 @@ export class CallLogRepo implements CallLogsContract {
               resume,
             );
           }
+          visited++;
           if (holding !== null) {
             scanned += Number(info.records);
             if (!holding.has(Number(info.id))) continue;

@@ -110,6 +110,7 @@ export function callLogTests(h: Harness): void {
       for (const batch of [[older], fillers.slice(0, 2), fillers.slice(2), [newer], [newest]]) await h.store.callLogs.insertBatch(batch);
       const budget = callLogLimits.pageRecordBudget;
       const scanBudget = callLogLimits.pageScanBudget;
+      const segmentBudget = callLogLimits.pageSegmentBudget;
       callLogLimits.pageRecordBudget = 2;
       try {
         // Text anywhere in the path: every segment of the window is decoded.
@@ -139,7 +140,21 @@ export function callLogTests(h: Harness): void {
         } while (cursor !== null && scanned.length < 10);
         expect(cursor).toBeNull();
         expect(scanned).toEqual([[], [newer.id], [], [], [older.id]]);
+        // And a page reads a bounded number of segments, however small (quiet hours make one per flush).
+        callLogLimits.pageScanBudget = scanBudget;
+        callLogLimits.pageRecordBudget = budget;
+        callLogLimits.pageSegmentBudget = 1;
+        const walked: string[][] = [];
+        cursor = null;
+        do {
+          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { path: 'V1' }, { limit: 10, cursor });
+          walked.push(ids(page.items));
+          cursor = page.next_cursor;
+        } while (cursor !== null && walked.length < 10);
+        expect(cursor).toBeNull();
+        expect(walked).toEqual([[], [newer.id], [], [], [older.id]]);
       } finally {
+        callLogLimits.pageSegmentBudget = segmentBudget;
         callLogLimits.pageRecordBudget = budget;
         callLogLimits.pageScanBudget = scanBudget;
       }
