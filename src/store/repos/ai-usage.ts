@@ -1,9 +1,8 @@
 import { sql, type Expression, type Insertable, type SqlBool } from 'kysely';
-import { validationError } from '../../core/errors.js';
 import type { StoreContext } from '../context.js';
 import type { AiUsageDailyTable } from '../schema.js';
 import type { AiUsageCounters, AiUsageDelta, AiUsageDimension, AiUsageQuery, AiUsageRow, Store, TeamScope } from '../types.js';
-import { eq, inScope } from './common.js';
+import { eq, inScope, invalid } from './common.js';
 
 /** Integer counters, stored as they are. */
 const COUNTS = [
@@ -48,10 +47,6 @@ const ADD_COUNTERS = {} as Record<CounterColumn, Expression<number>>;
 for (const c of COLUMNS) ADD_COUNTERS[c] = sql<number>`${sql.ref(`ai_usage_daily.${c}`)} + ${sql.ref(`excluded.${c}`)}`;
 
 type UsageInsert = Insertable<AiUsageDailyTable> & Record<CounterColumn, number>;
-
-function invalid(path: string, message: string) {
-  return validationError(message, [{ path, message }]);
-}
 
 function toMicros(usd: number): number {
   return Math.round(usd * 1e6);

@@ -15,15 +15,11 @@ import { CALL_ID, callIdFloor, callIdTime } from './call-ids.js';
 import { BODY_COLUMNS, toBodies } from './call-log-rows.js';
 import { keyCache, rememberKeys, statusClass } from './call-rollup-write.js';
 import { decodeSegment, encodeBatch, idList, rewriteSegment, segmentPlan, tag, type EncodedBatch, type StoredCall, type TagDimension } from './call-segments.js';
-import { run } from './call-sql.js';
+import { placeholders, run } from './call-sql.js';
 import { WriterBusy, callWriter, runPlanWithKysely } from './call-writer.js';
-import { pageLimit } from './common.js';
+import { invalid, pageLimit } from './common.js';
 
 const DELETE_BATCH = 5000;
-
-function invalid(path: string, message: string) {
-  return validationError(message, [{ path, message }]);
-}
 
 export function encodeCallCursor(id: string): string {
   return Buffer.from(id, 'utf8').toString('base64url');
@@ -344,8 +340,8 @@ async function deleteFromSegment(
   const kept = calls.length === old.length ? [] : calls.filter((c) => c.record.id >= floor);
   const id = Number(seg.id);
   if (kept.length === 0) {
-    await run(db, dialect === 'postgres' ? 'delete from call_segment_tags where segment_id = $1' : 'delete from call_segment_tags where segment_id = ?', [id]);
-    await run(db, dialect === 'postgres' ? 'delete from call_segments where id = $1' : 'delete from call_segments where id = ?', [id]);
+    await run(db, `delete from call_segment_tags where segment_id = ${placeholders(dialect, 1)}`, [id]);
+    await run(db, `delete from call_segments where id = ${placeholders(dialect, 1)}`, [id]);
   } else {
     const { build } = rewriteSegment(id, kept);
     const { text, params } = build(dialect);

@@ -25,7 +25,6 @@ import {
   type SumName,
 } from '../../analytics/metrics.js';
 import { RESOLUTIONS, RESOLUTION_MS, alignRange, splitRange, type Resolution } from '../../analytics/ranges.js';
-import { validationError } from '../../core/errors.js';
 import type { StoreContext } from '../context.js';
 import type {
   RollupFilters,
@@ -41,7 +40,7 @@ import type {
   TeamScope,
 } from '../types.js';
 import { HIST_COLUMNS } from './call-rollup-write.js';
-import { inScope } from './common.js';
+import { inScope, invalid } from './common.js';
 
 const DIMENSION_COLUMN: Record<RollupDimension, string> = {
   team: 'team_id',
@@ -70,10 +69,6 @@ const MAX_SERIES_BUCKETS = 10_000;
 const MAX_TOP = 100;
 /** Buckets deleted per transaction by retention. */
 const DELETE_BUCKETS = 60;
-
-function invalid(path: string, message: string) {
-  return validationError(message, [{ path, message }]);
-}
 
 interface Plan {
   /** `teams`: per bucket and team, request counts per status class as columns. */

@@ -10,14 +10,15 @@
  * WAL), so the encoding is columnar and small: see `SegmentData`.
  */
 import type { CallBodies, CallRecord, CallRecordAi } from '../../core/call-record.js';
-import { validationError } from '../../core/errors.js';
 import type { DialectName } from '../context.js';
 import { CALL_ID } from './call-ids.js';
 
 const CALL_ID_LENGTH = 31;
 import { BODY_COLUMNS, fillBodyRow } from './call-log-rows.js';
 import { minuteRollups, rollupPlanFromMinutes, statusClass, type MinuteRollup } from './call-rollup-write.js';
+import { placeholders } from './call-sql.js';
 import type { Statement, WritePlan } from './call-writer.js';
+import { invalid } from './common.js';
 
 export const SEGMENT_FORMAT = 1;
 const ID_PREFIX = 'call_';
@@ -39,28 +40,7 @@ interface SegmentData {
 type Column = [unknown] | { d: unknown[]; i: number[] } | unknown[];
 
 type Field = Exclude<keyof CallRecord, 'id' | 'time'> | 'has_bodies';
-/** Fields stored as distinct values plus indexes unless constant. */
-const DICT: ReadonlySet<Field> = new Set<Field>([
-  'node',
-  'team_id',
-  'service_id',
-  'route_id',
-  'app_id',
-  'key_id',
-  'client_ip',
-  'method',
-  'host',
-  'path',
-  'query',
-  'status',
-  'error_code',
-  'upstream_target',
-  'upstream_status',
-  'retries',
-  'cache_status',
-  'rate_limit',
-  'has_bodies',
-]);
+/** Every stored field in format order; the others are stored as distinct values plus indexes, unless constant. */
 const FIELDS: readonly Field[] = [
   'request_id',
   'node',
@@ -90,6 +70,8 @@ const FIELDS: readonly Field[] = [
   'ai',
   'has_bodies',
 ];
+/** Fields of values mostly unique per call (or objects): stored as plain values unless constant. */
+const PLAIN: ReadonlySet<Field> = new Set<Field>(['request_id', 'bytes_in', 'bytes_out', 'latency_total_ms', 'latency_upstream_ms', 'latency_gateway_ms', 'trace_id', 'ai']);
 
 /** A record as stored: the record and whether its bodies were captured. */
 export interface StoredCall {
@@ -116,17 +98,21 @@ function column(records: readonly CallRecord[], flags: readonly boolean[], field
   return out;
 }
 
-/** Encodes records sorted by id; `flags[i]`: record i's bodies were captured. */
-export function encodeSegment(records: readonly CallRecord[], flags: readonly boolean[]): string {
-  const n = records.length;
+/** The records' ids without their prefix, concatenated (`SegmentData.id`, `EncodedSegment.ids`). */
+function concatIds(records: readonly CallRecord[]): string {
   let ids = '';
+  for (const r of records) ids += r.id.slice(ID_PREFIX.length);
+  return ids;
+}
+
+/** Encodes records sorted by id; `flags[i]`: record i's bodies were captured. `ids`: concatIds(records). */
+export function encodeSegment(records: readonly CallRecord[], flags: readonly boolean[], ids = concatIds(records)): string {
+  const n = records.length;
   const t = new Array<number>(n);
   let prev = 0;
   for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    ids += r.id.slice(ID_PREFIX.length);
-    t[i] = r.time - prev;
-    prev = r.time;
+    t[i] = records[i]!.time - prev;
+    prev = records[i]!.time;
   }
   const f: Column[] = FIELDS.map((field) => {
     const values = column(records, flags, field);
@@ -136,7 +122,7 @@ export function encodeSegment(records: readonly CallRecord[], flags: readonly bo
       while (i < n && values[i] === first) i++;
       if (i === n) return [first];
     }
-    if (!DICT.has(field)) return values;
+    if (PLAIN.has(field)) return values;
     const d: unknown[] = [];
     const index = new Map<unknown, number>();
     const idx = new Array<number>(n);
@@ -171,8 +157,7 @@ export function decodeSegment(format: number, text: string): StoredCall[] {
     const { d, i } = col;
     return (k: number) => d[i[k]!];
   });
-  const value = (field: Field) => columns[FIELDS.indexOf(field)]!;
-  const get = Object.fromEntries(FIELDS.map((field) => [field, value(field)])) as Record<Field, (k: number) => unknown>;
+  const get = Object.fromEntries(FIELDS.map((field, i) => [field, columns[i]!])) as Record<Field, (k: number) => unknown>;
   const out = new Array<StoredCall>(n);
   let time = 0;
   for (let k = 0; k < n; k++) {
@@ -267,10 +252,6 @@ export interface EncodedBatch {
   bodies: CallBodies[];
 }
 
-function invalid(path: string, message: string) {
-  return validationError(message, [{ path, message }]);
-}
-
 /** Cheap checks on what the pipeline hands over; a bad record fails its whole batch, which is not retried. */
 function check(r: CallRecord, i: number): void {
   if (typeof r.id !== 'string' || r.id.length !== CALL_ID_LENGTH || !CALL_ID.test(r.id)) throw invalid(`/${i}/id`, 'id must be a call id (call_...)');
@@ -292,15 +273,13 @@ function segmentOf(team: string, records: CallRecord[], withBodies: (id: string)
   for (let i = 1; i < records.length && ordered; i++) ordered = records[i - 1]!.id < records[i]!.id;
   if (!ordered) records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let bodies = 0;
-  let ids = '';
   const flags = new Array<boolean>(records.length);
   for (let i = 0; i < records.length; i++) {
-    const id = records[i]!.id;
-    ids += id.slice(ID_PREFIX.length);
-    flags[i] = withBodies(id);
+    flags[i] = withBodies(records[i]!.id);
     if (flags[i]) bodies++;
   }
-  return { team, ids, records: records.length, bodies, tags: tagsOf(records), data: encodeSegment(records, flags) };
+  const ids = concatIds(records);
+  return { team, ids, records: records.length, bodies, tags: tagsOf(records), data: encodeSegment(records, flags, ids) };
 }
 
 /**
@@ -342,10 +321,6 @@ export function idList(dialect: DialectName, ids: readonly string[], n: number):
   return dialect === 'postgres' ? { sql: `select unnest($${n}::text[])`, param: ids } : { sql: 'select value from json_each(?)', param: JSON.stringify(ids) };
 }
 
-function p(dialect: DialectName, n: number): string {
-  return dialect === 'postgres' ? `$${n}` : '?';
-}
-
 export interface SegmentWriteOptions {
   /** Update rollups for the records stored (default true; false when moving already counted records). */
   rollups?: boolean;
@@ -382,13 +357,13 @@ export function* segmentPlan(batch: EncodedBatch, cache: ReadonlyMap<string, num
       // Some of these calls were stored before (a replay): keep only the ids this segment now owns.
       replayed = true;
       const owned = yield statement('rows', (d) => ({
-        text: `select id from call_ids where id >= ${p(d, 1)} and id <= ${p(d, 2)} and segment_id = ${p(d, 3)}`,
+        text: `select id from call_ids where id >= ${placeholders(d, 1, 1)} and id <= ${placeholders(d, 1, 2)} and segment_id = ${placeholders(d, 1, 3)}`,
         params: [min, max, segment],
       }));
       const mine = new Set(owned.rows.map((r) => String(r.id)));
       calls = decodeSegment(SEGMENT_FORMAT, seg.data).filter((c) => mine.has(c.record.id));
       if (calls.length === 0) {
-        yield statement('changes', (d) => ({ text: `delete from call_segments where id = ${p(d, 1)}`, params: [segment] }));
+        yield statement('changes', (d) => ({ text: `delete from call_segments where id = ${placeholders(d, 1, 1)}`, params: [segment] }));
         continue;
       }
       yield rewriteSegment(segment, calls);
@@ -434,7 +409,7 @@ export function* segmentPlan(batch: EncodedBatch, cache: ReadonlyMap<string, num
 /** Inserts a segment; returns its id. */
 function insertSegment(team: string, min: string, max: string, records: number, bodies: number, data: string): Statement {
   return statement('rows', (d) => ({
-    text: `insert into call_segments (team_id, min_id, max_id, records, bodies, format, data) values (${[1, 2, 3, 4, 5, 6, 7].map((n) => p(d, n)).join(', ')}) returning id`,
+    text: `insert into call_segments (team_id, min_id, max_id, records, bodies, format, data) values (${placeholders(d, 7)}) returning id`,
     params: [team, min, max, records, bodies, SEGMENT_FORMAT, data],
   }));
 }
@@ -449,7 +424,7 @@ export function rewriteSegment(segment: number, calls: readonly StoredCall[]): S
   const min = calls[0]!.record.id;
   const max = calls[calls.length - 1]!.record.id;
   return statement('changes', (d) => ({
-    text: `update call_segments set min_id = ${p(d, 1)}, max_id = ${p(d, 2)}, records = ${p(d, 3)}, bodies = ${p(d, 4)}, format = ${p(d, 5)}, data = ${p(d, 6)} where id = ${p(d, 7)}`,
+    text: `update call_segments set (min_id, max_id, records, bodies, format, data) = (${placeholders(d, 6)}) where id = ${placeholders(d, 1, 7)}`,
     params: [min, max, calls.length, bodies, SEGMENT_FORMAT, data, segment],
   }));
 }

@@ -40,6 +40,11 @@ export function inReadScope(scope: TeamScope, column = 'team_id'): Expression<Sq
   return sql<SqlBool>`(${sql.ref(column)} is null or ${sql.ref(column)} in (${sql.join(scope)}))`;
 }
 
+/** A validation error about one field (`path`, a JSON pointer into the input). */
+export function invalid(path: string, message: string) {
+  return validationError(message, [{ path, message }]);
+}
+
 export function eq(column: string, value: string | number | null): Expression<SqlBool> {
   return value === null ? sql<SqlBool>`${sql.ref(column)} is null` : sql<SqlBool>`${sql.ref(column)} = ${value}`;
 }

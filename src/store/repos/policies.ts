@@ -1,12 +1,11 @@
 import type { Kysely, Selectable } from 'kysely';
-import { validationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Policy, PolicyCreate, PolicyScope, PolicyUpdate } from '../../core/model.js';
 import type { StoreContext } from '../context.js';
 import { badReference } from '../errors.js';
 import type { Database, PoliciesTable } from '../schema.js';
 import type { CrudRepo, Page, PolicyListQuery, TeamScope } from '../types.js';
-import { eq, fromBool, inScope, listFilters, listPage, nowIso, parseJson, toBool } from './common.js';
+import { eq, fromBool, inScope, invalid, listFilters, listPage, nowIso, parseJson, toBool } from './common.js';
 import { requireInTeam } from './refs.js';
 
 export type PolicyCreateInput = PolicyCreate & { team_id: string | null; name: string };
@@ -32,10 +31,6 @@ function conflict(scope: string, name: string): () => string {
     scope === 'global'
       ? `a global policy named '${name}' already exists`
       : `a policy named '${name}' already exists on this ${scope}`;
-}
-
-function invalid(path: string, message: string) {
-  return validationError(message, [{ path, message }]);
 }
 
 /**
