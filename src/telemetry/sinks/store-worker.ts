@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallBodies, CallRecord } from '../../core/call-record.js';
-import { isGantryError } from '../../core/errors.js';
 import { encodeBatch, type EncodedBatch } from '../../store/repos/call-segments.js';
+import { storeWriteError } from './store.js';
 import { SinkError, type CallSink } from './types.js';
 
 /**
@@ -76,21 +76,17 @@ export class WorkerStoreSink implements CallSink {
 
   write(records: readonly CallRecord[], bodies: readonly CallBodies[]): Promise<void> {
     if (this.#failed !== null) return Promise.reject(this.#failed);
+    // The batch is encoded here, as the store will keep it (a few strings per team, the rollups
+    // summed per minute): cheaper than handing over the records and having the worker decode
+    // them, and the worker is left with little but SQLite's own work.
+    let batch: EncodedBatch;
+    try {
+      batch = encodeBatch(records, bodies);
+    } catch (err) {
+      return Promise.reject(storeWriteError(err));
+    }
     const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
-      // The batch is encoded here, as the store will keep it (a few strings per team, the rollups
-      // summed per minute): cheaper than handing over the records and having the worker decode
-      // them, and the worker is left with little but SQLite's own work.
-      let batch: EncodedBatch;
-      try {
-        batch = encodeBatch(records, bodies);
-      } catch (err) {
-        if (isGantryError(err) && err.code === 'GANTRY_ERR_VALIDATION') {
-          reject(new SinkError(`the store refused the batch: ${err.message}`, { retryable: false, cause: err }));
-          return;
-        }
-        throw err;
-      }
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
       this.#worker.postMessage({ type: 'write', id, batch });

@@ -4,6 +4,17 @@ import { isGantryError } from '../../core/errors.js';
 import type { Store } from '../../store/types.js';
 import { SinkError, type CallSink } from './types.js';
 
+/**
+ * What a store write failed with, for the pipeline: a record the store refuses (a validation error)
+ * will be refused again, so that is a SinkError that is not retried; an unreachable database may come back.
+ */
+export function storeWriteError(err: unknown): unknown {
+  if (isGantryError(err) && err.code === 'GANTRY_ERR_VALIDATION') {
+    return new SinkError(`the store refused the batch: ${err.message}`, { retryable: false, cause: err });
+  }
+  return err;
+}
+
 export class StoreSink implements CallSink {
   readonly name = 'store';
 
@@ -13,11 +24,7 @@ export class StoreSink implements CallSink {
     try {
       await this.store.callLogs.insertBatch(records, bodies);
     } catch (err) {
-      // A record the store refuses will be refused again; an unreachable database may come back.
-      if (isGantryError(err) && err.code === 'GANTRY_ERR_VALIDATION') {
-        throw new SinkError(`the store refused the batch: ${err.message}`, { retryable: false, cause: err });
-      }
-      throw err;
+      throw storeWriteError(err);
     }
   }
 }
