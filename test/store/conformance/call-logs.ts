@@ -20,6 +20,30 @@ async function all(store: Store, scope: TeamScope, filters: CallLogFilters = {})
   return out;
 }
 
+/** The ids of each page of `filters` followed to the end, which must come within `max` pages. */
+async function pageIds(store: Store, filters: CallLogFilters, limit: number, max: number): Promise<string[][]> {
+  const pages: string[][] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Awaited<ReturnType<Store['callLogs']['query']>> = await store.callLogs.query('all', filters, { limit, cursor });
+    pages.push(ids(page.items));
+    cursor = page.next_cursor;
+  } while (cursor !== null && pages.length < max);
+  expect(cursor).toBeNull();
+  return pages;
+}
+
+/** Runs `run` with some of the query budgets changed (tests make them tiny), then restores them. */
+async function withLimits(limits: Partial<typeof callLogLimits>, run: () => Promise<void>): Promise<void> {
+  const saved = { ...callLogLimits };
+  Object.assign(callLogLimits, limits);
+  try {
+    await run();
+  } finally {
+    Object.assign(callLogLimits, saved);
+  }
+}
+
 async function requestsOn(store: Store, from: number, to: number): Promise<number> {
   const [row] = await store.callRollups.percentiles('all', { from, to });
   return row!.requests;
@@ -108,56 +132,24 @@ export function callLogTests(h: Harness): void {
       const newest = callRecord({ time: T0 + 3 * DAY + 1000, request_id: 'other', path: '/elsewhere' });
       // One segment per batch: [older] [2 fillers] [2 fillers] [newer] [newest].
       for (const batch of [[older], fillers.slice(0, 2), fillers.slice(2), [newer], [newest]]) await h.store.callLogs.insertBatch(batch);
-      const budget = callLogLimits.pageRecordBudget;
-      const scanBudget = callLogLimits.pageScanBudget;
-      const segmentBudget = callLogLimits.pageSegmentBudget;
-      callLogLimits.pageRecordBudget = 2;
-      try {
-        // Text anywhere in the path: every segment of the window is decoded.
-        const pages: string[][] = [];
-        let cursor: string | null = null;
-        do {
-          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { path: 'V1' }, { limit: 10, cursor });
-          pages.push(ids(page.items));
-          cursor = page.next_cursor;
-        } while (cursor !== null && pages.length < 10);
-        expect(cursor).toBeNull();
-        // Two records decoded per page: [newest, newer] finds the newer call, each pair of fillers nothing, the last the older one.
-        expect(pages).toEqual([[newer.id], [], [], [older.id]]);
+      await withLimits({ pageRecordBudget: 2 }, async () => {
+        // Text anywhere in the path: every segment of the window is decoded. Two records decoded per page:
+        // [newest, newer] finds the newer call, each pair of fillers nothing, the last the older one.
+        expect(await pageIds(h.store, { path: 'V1' }, 10, 10)).toEqual([[newer.id], [], [], [older.id]]);
         // Within the budget: one page, no cursor.
         expect(await h.store.callLogs.query('all', { path: 'v1', from: T0 + 2.5 * DAY }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id })], next_cursor: null });
         // A request id or a path prefix: only segments whose text holds it are decoded, so one page finds both.
         expect(await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id }), expect.objectContaining({ id: older.id })], next_cursor: null });
         expect(await h.store.callLogs.query('all', { path: '/v1' }, { limit: 10 })).toEqual({ items: [expect.objectContaining({ id: newer.id }), expect.objectContaining({ id: older.id })], next_cursor: null });
-        // Their text scan has a budget of its own: one segment's records per page here.
-        callLogLimits.pageScanBudget = 1;
-        const scanned: string[][] = [];
-        cursor = null;
-        do {
-          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { request_id: 'spread' }, { limit: 10, cursor });
-          scanned.push(ids(page.items));
-          cursor = page.next_cursor;
-        } while (cursor !== null && scanned.length < 10);
-        expect(cursor).toBeNull();
-        expect(scanned).toEqual([[], [newer.id], [], [], [older.id]]);
-        // And a page reads a bounded number of segments, however small (quiet hours make one per flush).
-        callLogLimits.pageScanBudget = scanBudget;
-        callLogLimits.pageRecordBudget = budget;
-        callLogLimits.pageSegmentBudget = 1;
-        const walked: string[][] = [];
-        cursor = null;
-        do {
-          const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { path: 'V1' }, { limit: 10, cursor });
-          walked.push(ids(page.items));
-          cursor = page.next_cursor;
-        } while (cursor !== null && walked.length < 10);
-        expect(cursor).toBeNull();
-        expect(walked).toEqual([[], [newer.id], [], [], [older.id]]);
-      } finally {
-        callLogLimits.pageSegmentBudget = segmentBudget;
-        callLogLimits.pageRecordBudget = budget;
-        callLogLimits.pageScanBudget = scanBudget;
-      }
+      });
+      // Their text scan has a budget of its own: one segment's records per page here.
+      await withLimits({ pageRecordBudget: 2, pageScanBudget: 1 }, async () => {
+        expect(await pageIds(h.store, { request_id: 'spread' }, 10, 10)).toEqual([[], [newer.id], [], [], [older.id]]);
+      });
+      // And a page reads a bounded number of segments, however small (quiet hours make one per flush).
+      await withLimits({ pageSegmentBudget: 1 }, async () => {
+        expect(await pageIds(h.store, { path: 'V1' }, 10, 10)).toEqual([[], [newer.id], [], [], [older.id]]);
+      });
     });
 
     test('with a budget smaller than a segment, pages still walk every match once and end', async () => {
@@ -167,24 +159,11 @@ export function callLogTests(h: Harness): void {
       const r3 = callRecord({ time: T0 + 2000 });
       await h.store.callLogs.insertBatch([r1, r3]);
       await h.store.callLogs.insertBatch([r2]);
-      const budget = callLogLimits.pageRecordBudget;
-      callLogLimits.pageRecordBudget = 1;
-      try {
+      await withLimits({ pageRecordBudget: 1 }, async () => {
         for (const limit of [1, 2]) {
-          const seen: string[] = [];
-          let cursor: string | null = null;
-          let pages = 0;
-          do {
-            const page: Awaited<ReturnType<Store['callLogs']['query']>> = await h.store.callLogs.query('all', { path: 'items' }, { limit, cursor });
-            seen.push(...ids(page.items));
-            cursor = page.next_cursor;
-          } while (cursor !== null && ++pages < 20);
-          expect(cursor).toBeNull();
-          expect(seen).toEqual([r3.id, r2.id, r1.id]);
+          expect((await pageIds(h.store, { path: 'items' }, limit, 20)).flat()).toEqual([r3.id, r2.id, r1.id]);
         }
-      } finally {
-        callLogLimits.pageRecordBudget = budget;
-      }
+      });
     });
 
     test('path search: a leading / is a case-sensitive prefix, other text is found anywhere, any case', async () => {
