@@ -1,7 +1,9 @@
 /**
  * The call-log pipeline: one per sink. A bounded in-memory queue (records and bytes) filled by the
  * collector, written to the sink in batches (when a batch is full, or every `flushIntervalMs`), one
- * batch at a time, off the hot path. Records are built and redacted when their batch is taken.
+ * batch at a time, off the hot path. A batch fills as a CallBlock (block.ts): plain calls are copied
+ * into columns as they arrive, the others are built and redacted when their batch is taken; a sink
+ * that takes blocks (the store's worker writer) builds the records in its own thread.
  *
  * When the sink falls behind or fails, the overflow policy decides, explicitly:
  * - `drop-oldest`: the oldest queued records are dropped (counted in `dropped`) to make room;
@@ -16,9 +18,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallBodies, CallRecord } from '../core/call-record.js';
+import { CallBlock } from './block.js';
+import { blockRecords, type BlockData } from './block-data.js';
 import type { CallTarget } from './collector.js';
-import { EntryQueue } from './queue.js';
-import { CallEntry, prepareEntry, type PrepareOptions } from './record.js';
+import { CallEntry, type PrepareOptions } from './record.js';
 import type { Redactor } from './redact.js';
 import { isRetryable, type CallSink } from './sinks/types.js';
 import { Spool, type SpoolOptions } from './spool.js';
@@ -81,8 +84,6 @@ export interface PipelineStats {
   rejected: number;
 }
 
-const sizeOf = (batch: readonly CallEntry[]) => batch.reduce((n, e) => n + e.size, 0);
-
 export class CallLogPipeline implements CallTarget {
   readonly #sink: CallSink;
   readonly #prepare: PrepareOptions;
@@ -97,9 +98,13 @@ export class CallLogPipeline implements CallTarget {
   readonly #logger: PipelineLogger | undefined;
   readonly #timer: NodeJS.Timeout;
 
-  readonly #queue = new EntryQueue();
+  /** Batches filling or waiting, oldest first; `#open` (the last one, when set) still takes calls. */
+  readonly #blocks: CallBlock[] = [];
+  #open: CallBlock | null = null;
+  /** Live rows in #blocks. */
+  #queued = 0;
   /** A batch that failed and waits to be retried (drop-oldest); the oldest records in memory. */
-  #retry: CallEntry[] | null = null;
+  #retry: CallBlock | null = null;
   /** Entries on their way to the spool. */
   #spilling = 0;
   #spill: Promise<void> | null = null;
@@ -153,14 +158,31 @@ export class CallLogPipeline implements CallTarget {
       return;
     }
     this.#counts.accepted++;
-    this.#queue.push(entry);
+    let block = this.#open;
+    if (block === null) {
+      block = new CallBlock(this.#batchSize);
+      this.#blocks.push(block);
+      this.#open = block;
+    }
+    block.add(entry, this.#prepare);
+    if (block.full) this.#open = null;
+    this.#queued++;
     this.#bytes += entry.size;
     if (this.#inMemory() > this.#maxRecords || this.#bytes > this.#maxBytes) this.#overflowed();
-    if (this.#queue.length >= this.#batchSize) this.#kick(false);
+    if (this.#queued >= this.#batchSize) this.#kick(false);
   }
 
   #inMemory(): number {
-    return this.#queue.length + (this.#retry?.length ?? 0) + this.#spilling;
+    return this.#queued + (this.#retry?.live ?? 0) + this.#spilling;
+  }
+
+  /** The oldest waiting batch (sealed if it was still filling). */
+  #take(): CallBlock | undefined {
+    const block = this.#blocks.shift();
+    if (block === undefined) return undefined;
+    if (block === this.#open) this.#open = null;
+    this.#queued -= block.live;
+    return block;
   }
 
   /** Adds an already built record (spool replays, other producers, tests). */
@@ -170,7 +192,7 @@ export class CallLogPipeline implements CallTarget {
 
   /** Resolves once everything queued when called has been handled (written, spooled, dropped or failed). */
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#retry !== null || this.#pump !== null || this.#spill !== null) {
+    while (this.#queued > 0 || this.#retry !== null || this.#pump !== null || this.#spill !== null) {
       if (this.#backoffUntil > Date.now() && this.#pump === null && this.#spill === null) {
         await sleep(this.#backoffUntil - Date.now());
       }
@@ -181,7 +203,7 @@ export class CallLogPipeline implements CallTarget {
   }
 
   stats(): PipelineStats {
-    const oldest = this.#retry?.[0] ?? this.#queue.peek();
+    const oldest = this.#retry?.oldestTime() ?? this.#blocks[0]?.oldestTime();
     return {
       sink: this.#sink.name,
       overflow: this.#overflow,
@@ -194,7 +216,7 @@ export class CallLogPipeline implements CallTarget {
       spooled: this.#counts.spooled,
       spool_records: this.#spool?.records ?? 0,
       spool_bytes: this.#spool?.bytes ?? 0,
-      lag_ms: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest.time),
+      lag_ms: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
       sink_failures: this.#counts.sink_failures,
       last_error: this.#lastError,
       rejected: this.#counts.rejected,
@@ -246,10 +268,10 @@ export class CallLogPipeline implements CallTarget {
       await this.#write(batch);
       return true;
     }
-    const queued = this.#queue.length;
+    const queued = this.#queued;
     if (queued > 0 && (queued >= this.#batchSize || this.#flushPartial || this.#closed)) {
-      const batch = this.#queue.take(this.#batchSize);
-      if (this.#queue.length === 0) this.#flushPartial = false;
+      const batch = this.#take()!;
+      if (this.#queued === 0) this.#flushPartial = false;
       await this.#write(batch);
       return true;
     }
@@ -259,41 +281,39 @@ export class CallLogPipeline implements CallTarget {
     return false;
   }
 
-  #prepared(batch: readonly CallEntry[]): { records: CallRecord[]; bodies: CallBodies[]; entries: CallEntry[] } {
-    const records: CallRecord[] = [];
-    const bodies: CallBodies[] = [];
-    const entries: CallEntry[] = [];
-    for (const entry of batch) {
-      try {
-        records.push(prepareEntry(entry, this.#prepare));
-        if (entry.bodies !== null) bodies.push(entry.bodies);
-        entries.push(entry);
-      } catch (err) {
-        this.#counts.failed++;
-        this.#bytes -= entry.size;
-        this.#logger?.error({ err }, 'a call could not be turned into a record');
-      }
-    }
-    return { records, bodies, entries };
+  /** The batch's live rows, its kept entries built (a row that cannot be is counted as failed). */
+  #data(block: CallBlock): BlockData {
+    return block.data(this.#prepare, (err) => {
+      this.#counts.failed++;
+      this.#logger?.error({ err }, 'a call could not be turned into a record');
+    });
   }
 
-  async #write(batch: CallEntry[]): Promise<void> {
-    const { records, bodies, entries } = this.#prepared(batch);
-    if (records.length === 0) return;
+  async #write(block: CallBlock): Promise<void> {
+    const data = this.#data(block);
+    const n = data.length - data.skip.length;
+    if (n === 0) {
+      this.#bytes -= block.bytes;
+      return;
+    }
     try {
-      await this.#sink.write(records, bodies);
-      this.#succeeded(records.length);
-      this.#bytes -= sizeOf(entries);
+      if (this.#sink.writeBlock !== undefined) await this.#sink.writeBlock(data);
+      else {
+        const { records, bodies } = blockRecords(data);
+        await this.#sink.write(records, bodies);
+      }
+      this.#succeeded(n);
+      this.#bytes -= block.bytes;
     } catch (err) {
-      this.#sinkFailed(err, records.length);
+      this.#sinkFailed(err, n);
       if (!isRetryable(err)) {
-        this.#counts.failed += records.length;
-        this.#bytes -= sizeOf(entries);
+        this.#counts.failed += n;
+        this.#bytes -= block.bytes;
       } else if (this.#spool !== null) {
-        this.#bytes -= sizeOf(entries);
-        await this.#toSpool(entries);
+        this.#bytes -= block.bytes;
+        await this.#toSpool([block]);
       } else {
-        this.#retry = entries;
+        this.#retry = block;
       }
     }
   }
@@ -351,30 +371,41 @@ export class CallLogPipeline implements CallTarget {
   }
 
   #dropOldest(): boolean {
-    let entry: CallEntry | undefined;
-    if (this.#retry !== null && this.#retry.length > 0) {
-      entry = this.#retry.shift();
-      if (this.#retry.length === 0) this.#retry = null;
-    } else {
-      entry = this.#queue.shift();
+    let size: number | undefined;
+    if (this.#retry !== null) {
+      size = this.#retry.dropOldest();
+      if (this.#retry.live === 0) this.#retry = null;
     }
-    if (entry === undefined) return false;
+    if (size === undefined) {
+      const block = this.#blocks[0];
+      if (block === undefined) return false;
+      size = block.dropOldest();
+      if (size === undefined) return false;
+      this.#queued--;
+      if (block.live === 0) this.#take();
+    }
     this.#counts.dropped++;
-    this.#bytes -= entry.size;
+    this.#bytes -= size;
     return true;
   }
 
   #startSpill(): void {
-    const over = Math.max(this.#queue.length - this.#maxRecords, 0);
-    const batch = this.#queue.take(Math.max(this.#batchSize, over));
-    if (batch.length === 0) return;
-    this.#spilling = batch.length;
+    // At least a batch, and whole batches until the queue is back within its bound.
+    const over = Math.max(this.#queued - this.#maxRecords, 0);
+    const blocks: CallBlock[] = [];
+    let rows = 0;
+    while (this.#blocks.length > 0 && (rows === 0 || rows < over)) {
+      const block = this.#take()!;
+      blocks.push(block);
+      rows += block.live;
+    }
+    if (rows === 0) return;
+    this.#spilling = rows;
     this.#spill = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const { entries } = this.#prepared(batch);
       this.#spilling = 0;
-      this.#bytes -= sizeOf(entries);
-      await this.#toSpool(entries);
+      for (const block of blocks) this.#bytes -= block.bytes;
+      await this.#toSpool(blocks);
     })()
       .catch((err: unknown) => this.#logger?.error({ err }, 'call-log spill failed'))
       .finally(() => {
@@ -384,18 +415,24 @@ export class CallLogPipeline implements CallTarget {
       });
   }
 
-  /** Prepared entries to the spool; what does not fit is dropped (counted). */
-  async #toSpool(entries: readonly CallEntry[]): Promise<void> {
+  /** Batches to the spool (as records); what does not fit is dropped (counted). */
+  async #toSpool(blocks: readonly CallBlock[]): Promise<void> {
+    const items: Array<{ record: CallRecord; bodies: CallBodies | null }> = [];
+    for (const block of blocks) {
+      const { records, bodies } = blockRecords(this.#data(block));
+      const byId = new Map(bodies.map((b) => [b.id, b]));
+      for (const record of records) items.push({ record, bodies: byId.get(record.id) ?? null });
+    }
     let written = 0;
     try {
-      written = await this.#spool!.append(entries.map((e) => ({ record: e.record!, bodies: e.bodies })));
+      written = await this.#spool!.append(items);
     } catch (err) {
       this.#logger?.error({ err }, 'call-log spool write failed');
     }
     this.#counts.spooled += written;
-    if (written < entries.length) {
-      this.#counts.dropped += entries.length - written;
-      this.#logger?.error({ dropped: entries.length - written }, 'call-log spool full: records dropped');
+    if (written < items.length) {
+      this.#counts.dropped += items.length - written;
+      this.#logger?.error({ dropped: items.length - written }, 'call-log spool full: records dropped');
     }
   }
 
@@ -424,17 +461,17 @@ export class CallLogPipeline implements CallTarget {
     for (;;) {
       await (this.#pump ?? Promise.resolve());
       await (this.#spill ?? Promise.resolve());
-      const pending = this.#queue.length > 0 || this.#retry !== null;
+      const pending = this.#queued > 0 || this.#retry !== null;
       const spooled = this.#spool !== null && this.#spool.records > 0;
       if (!pending && !spooled) break;
       if (this.#backoffUntil > Date.now()) {
         // The sink is failing. Spool what is in memory and stop; or wait and retry until the deadline.
         if (this.#spool !== null) {
-          const rest = [...(this.#retry ?? []), ...this.#queue.take(this.#queue.length)];
+          const rest = this.#retry === null ? [] : [this.#retry];
           this.#retry = null;
-          const { entries } = this.#prepared(rest);
-          this.#bytes -= sizeOf(entries);
-          await this.#toSpool(entries);
+          for (let block = this.#take(); block !== undefined; block = this.#take()) rest.push(block);
+          for (const block of rest) this.#bytes -= block.bytes;
+          await this.#toSpool(rest);
           break;
         }
         if (Date.now() >= deadline) break;
@@ -445,11 +482,13 @@ export class CallLogPipeline implements CallTarget {
       await this.#run();
       if (this.#progress() === before && this.#backoffUntil <= Date.now()) break;
     }
-    const left = this.#queue.length + (this.#retry?.length ?? 0);
+    const left = this.#queued + (this.#retry?.live ?? 0);
     if (left > 0) {
       this.#counts.dropped += left;
       this.#logger?.error({ dropped: left, sink: this.#sink.name }, 'call-log sink still failing at shutdown: records dropped');
-      this.#queue.take(left);
+      while (this.#take() !== undefined) {
+        // emptied
+      }
       this.#retry = null;
       this.#bytes = 0;
     }

@@ -8,7 +8,7 @@ import type { AiCallEvent } from '../ai/events.js';
 import type { CacheStatus, CallBodies, CallRecord, CallRecordAi, RateLimitOutcome } from '../core/call-record.js';
 import type { CallEvent } from '../gateway/events.js';
 import { normalizeHost } from '../gateway/router.js';
-import { newCallId } from '../store/repos/call-ids.js';
+import { callIdOf, callIdSequence } from '../store/repos/call-ids.js';
 import { buildBodies, capturedSize, type CapturedCall } from './capture.js';
 import { DEFAULT_REDACTOR, type Redactor } from './redact.js';
 
@@ -32,14 +32,20 @@ export class CallEntry {
   ai: AiCallEvent | null;
   record: CallRecord | null = null;
   bodies: CallBodies | null = null;
-  /** Epoch ms the call arrived (for lag). */
+  /** Epoch ms the call arrived (whole). */
   time: number;
+  /** The record id's tail (`callIdOf(time, idHi, idLo)`), drawn once: every sink gets the same id. */
+  idHi: number;
+  idLo: number;
   size: number;
 
   constructor(call: CallEventInput | null, ai: AiCallEvent | null) {
     this.call = call;
     this.ai = ai;
-    this.time = call?.timestamp ?? ai?.timestamp ?? Date.now();
+    this.time = Math.floor(call?.timestamp ?? ai?.timestamp ?? Date.now());
+    callIdSequence.next(this.time);
+    this.idHi = callIdSequence.hi;
+    this.idLo = callIdSequence.lo;
     let size = ENTRY_BYTES;
     if (call !== null) {
       size += call.path.length + (call.query?.length ?? 0);
@@ -97,7 +103,7 @@ function aiPart(ai: AiCallEvent): CallRecordAi {
   };
 }
 
-function redactQuery(query: string, redactor: Redactor): string {
+export function redactQuery(query: string, redactor: Redactor): string {
   const raw = query.startsWith('?') ? query.slice(1) : query;
   return raw === '' ? raw : redactor.query(raw);
 }
@@ -109,8 +115,8 @@ export function prepareEntry(entry: CallEntry, opts: PrepareOptions): CallRecord
   const ai = entry.ai;
   const capture = call?.capture ?? null;
   const redactor = capture?.config.redactor ?? opts.queryRedactor ?? DEFAULT_REDACTOR;
-  const time = Math.floor(entry.time);
-  const id = newCallId(time);
+  const time = entry.time;
+  const id = callIdOf(time, entry.idHi, entry.idLo);
   let record: CallRecord;
   if (call !== null) {
     const upstream = call.upstreamLatencyMs;

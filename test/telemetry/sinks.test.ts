@@ -7,7 +7,11 @@ import { FileSink } from '../../src/telemetry/sinks/file.js';
 import { SinkError } from '../../src/telemetry/sinks/types.js';
 import { WebhookSink } from '../../src/telemetry/sinks/webhook.js';
 import { aiPart, callRecord } from '../store/conformance/call-fixtures.js';
-import { tempDir } from './helpers.js';
+import { blockRecords } from '../../src/telemetry/block-data.js';
+import { CallBlock } from '../../src/telemetry/block.js';
+import { compileCallLogOptions } from '../../src/telemetry/capture.js';
+import { CallEntry } from '../../src/telemetry/record.js';
+import { httpCall, tempDir } from './helpers.js';
 
 const root = tempDir();
 
@@ -129,5 +133,41 @@ describe('store sink in a worker thread', () => {
       await store.close();
     }
     await expect(sink.write([callRecord()], [])).rejects.toThrow(/exited/);
+  });
+
+  test('blocks are built into records and stored by the worker; a block it refuses is not retryable', async () => {
+    const { createStore } = await import('../../src/store/index.js');
+    const { WorkerStoreSink } = await import('../../src/telemetry/sinks/store-worker.js');
+    const url = join(root, 'worker-blocks.db');
+    const store = await createStore({ url });
+    await store.migrate();
+    const sink = new WorkerStoreSink({ url });
+    const opts = { nodeId: 'node-w' };
+    try {
+      const block = new CallBlock(100);
+      for (let i = 0; i < 40; i++) {
+        block.add(new CallEntry(httpCall({ requestId: `b${i}`, host: i % 2 ? 'API.example.com:8443' : 'api.example.com', traceId: i % 3 ? null : '4bf92f3577b34da6a3ce929d0e0e4736' }), null), opts);
+      }
+      const capture = { config: compileCallLogOptions({ capture_bodies: true }), requestHeaders: { 'content-type': 'text/plain' }, requestBody: Buffer.from('hello') };
+      block.add(new CallEntry(httpCall({ requestId: 'captured', capture }), null), opts);
+      const data = block.data(opts, () => expect.unreachable());
+      const expected = blockRecords(data).records;
+      await sink.writeBlock(data);
+      const stored = (await store.callLogs.query('all', {}, { limit: 100 })).items;
+      expect(stored).toHaveLength(41);
+      for (const r of expected) expect(stored.find((x) => x.id === r.id)).toEqual(r);
+      expect(stored.find((r) => r.request_id === 'b1')?.query).toBe('access_token=%5BREDACTED%5D&page=1');
+      const captured = expected.find((r) => r.request_id === 'captured')!;
+      expect((await store.callLogs.get('all', captured.id))?.bodies?.request_body).toBe('hello');
+
+      const bad = new CallBlock(10);
+      bad.add(CallEntry.of({ ...callRecord(), id: 'nope' }), opts);
+      const err = await sink.writeBlock(bad.data(opts, () => undefined)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SinkError);
+      expect((err as SinkError).retryable).toBe(false);
+    } finally {
+      await sink.close();
+      await store.close();
+    }
   });
 });

@@ -26,24 +26,59 @@ function encode(bytes: Uint8Array): string {
   return out + ALPHABET[(value << (5 - bits)) & 31];
 }
 
-let lastMs = -1;
-const last = new Uint8Array(10);
+const TAIL_LO = 2 ** 48;
+const tailBytes = new Uint8Array(10);
+
+/**
+ * The 80 bits after the time, as two numbers (`hi` the first 32, `lo` the last 48): a call's id can be
+ * held as three numbers and spelled out later, anywhere (`callIdOf`), the same on every thread.
+ */
+export class CallIdSequence {
+  #lastMs = -1;
+  hi = 0;
+  lo = 0;
+
+  /** Moves to the tail of the next id made at `ms` (epoch ms, whole). */
+  next(ms: number): void {
+    if (ms === this.#lastMs) {
+      if (++this.lo === TAIL_LO) {
+        this.lo = 0;
+        this.hi = (this.hi + 1) >>> 0;
+      }
+      return;
+    }
+    this.#lastMs = ms;
+    fillRandom(tailBytes);
+    this.hi = ((tailBytes[0]! << 24) | (tailBytes[1]! << 16) | (tailBytes[2]! << 8) | tailBytes[3]!) >>> 0;
+    let lo = 0;
+    for (let i = 4; i < 10; i++) lo = lo * 256 + tailBytes[i]!;
+    this.lo = lo;
+  }
+}
+
 const scratch = new Uint8Array(16);
+
+/** The id of a call that arrived at `ms` with the tail `hi`, `lo` (CallIdSequence). */
+export function callIdOf(ms: number, hi: number, lo: number): string {
+  writeTime48(scratch, ms);
+  for (let i = 9; i >= 6; i--) {
+    scratch[i] = hi & 0xff;
+    hi >>>= 8;
+  }
+  for (let i = 15; i >= 10; i--) {
+    scratch[i] = lo % 256;
+    lo = Math.floor(lo / 256);
+  }
+  return encode(scratch);
+}
+
+/** The process's sequence: ids made in this thread sort in the order they were made. */
+export const callIdSequence = new CallIdSequence();
 
 /** A new id for a call that arrived at `ms` (epoch). */
 export function newCallId(ms: number): string {
-  writeTime48(scratch, ms);
-  if (ms === lastMs) {
-    for (let i = 9; i >= 0; i--) {
-      last[i] = (last[i]! + 1) & 0xff;
-      if (last[i] !== 0) break;
-    }
-  } else {
-    fillRandom(last);
-    lastMs = ms;
-  }
-  scratch.set(last, 6);
-  return encode(scratch);
+  callIdSequence.next(ms);
+  return callIdOf(ms, callIdSequence.hi, callIdSequence.lo);
 }
 
 /** The smallest id of a call at or after `ms`: `id >= callIdFloor(t)` means "arrived at t or later". */

@@ -1,15 +1,18 @@
 /**
  * The store sink in a worker thread. better-sqlite3 is synchronous: written on the main thread, a
  * batch of call logs holds the event loop (and so the proxy) for as long as SQLite works on it.
- * Here a worker thread opens its own store on the same database and runs `callLogs.insertEncoded`;
- * the main thread encodes the batch (repos/call-segments.ts `encodeBatch`) and posts it. Same
- * semantics as StoreSink: validation errors are not retryable, anything else is.
+ * Here a worker thread opens its own store on the same database and runs `callLogs.insertEncoded`.
+ * A pipeline's batch is posted as it holds it (columns, block-data.ts): the worker builds the records
+ * and encodes them (repos/call-segments.ts `encodeBatch`), so the proxy's thread does neither. Records
+ * handed over as such (spool replays) are encoded here and posted encoded. Same semantics as
+ * StoreSink: validation errors are not retryable, anything else is.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CallBodies, CallRecord } from '../../core/call-record.js';
 import { encodeBatch, type EncodedBatch } from '../../store/repos/call-segments.js';
+import type { BlockData } from '../block-data.js';
 import { storeWriteError } from './store.js';
 import { SinkError, type CallSink } from './types.js';
 
@@ -75,21 +78,26 @@ export class WorkerStoreSink implements CallSink {
   }
 
   write(records: readonly CallRecord[], bodies: readonly CallBodies[]): Promise<void> {
-    if (this.#failed !== null) return Promise.reject(this.#failed);
-    // The batch is encoded here, as the store will keep it (a few strings per team, the rollups
-    // summed per minute): cheaper than handing over the records and having the worker decode
-    // them, and the worker is left with little but SQLite's own work.
     let batch: EncodedBatch;
     try {
       batch = encodeBatch(records, bodies);
     } catch (err) {
       return Promise.reject(storeWriteError(err));
     }
+    return this.#post({ type: 'write', batch });
+  }
+
+  writeBlock(block: BlockData): Promise<void> {
+    return this.#post({ type: 'block', block });
+  }
+
+  #post(message: { type: 'write'; batch: EncodedBatch } | { type: 'block'; block: BlockData }): Promise<void> {
+    if (this.#failed !== null) return Promise.reject(this.#failed);
     const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ type: 'write', id, batch });
+      this.#worker.postMessage({ ...message, id });
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker.unref();
     });

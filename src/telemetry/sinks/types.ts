@@ -4,12 +4,18 @@
  * the same batch again may work; any other error counts as retryable.
  */
 import type { CallBodies, CallRecord } from '../../core/call-record.js';
+import type { BlockData } from '../block-data.js';
 
 export interface CallSink {
   /** For stats and logs: `store`, `file`, `webhook`... */
   readonly name: string;
   /** `bodies` holds the captured bodies of some of the records (matched by id). */
   write(records: readonly CallRecord[], bodies: readonly CallBodies[]): Promise<void>;
+  /**
+   * The same for a batch as the pipeline holds it (block-data.ts), when the sink would rather build
+   * the records itself, e.g. in another thread; without it the pipeline builds them and calls `write`.
+   */
+  writeBlock?(block: BlockData): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -1,0 +1,210 @@
+/**
+ * Where a pipeline keeps the calls of one batch while it fills (at most `capacity` rows). A plain call
+ * (no AI event, nothing captured) is copied into number and string columns as it arrives (strings
+ * stored once per block), and its event is let go: what the proxy's thread holds per waiting call is a
+ * few numbers and its request id, not three objects that live long enough to be promoted, and nothing
+ * is built per call until the batch is written — by the store writer's thread, for the store sink.
+ * Other calls keep their CallEntry and become records when the batch is taken (record.ts).
+ *
+ * Rows leave from the front (the overflow policy drops the oldest); `data()` is the live rows as
+ * BlockData (block-data.ts), with the kept entries prepared.
+ */
+import { CallEntry, prepareEntry, redactQuery, type PrepareOptions } from './record.js';
+import {
+  type BlockData,
+  type BlockRecord,
+  N_BYTES_IN,
+  N_BYTES_OUT,
+  N_ID_HI,
+  N_ID_LO,
+  N_LATENCY,
+  N_RETRIES,
+  N_SIZE,
+  N_STATUS,
+  N_TIME,
+  N_UPSTREAM_LATENCY,
+  N_UPSTREAM_STATUS,
+  NUMS,
+  S_APP,
+  S_CACHE,
+  S_CLIENT_IP,
+  S_ERROR,
+  S_HOST,
+  S_KEY,
+  S_METHOD,
+  S_PATH,
+  S_QUERY,
+  S_RATE_LIMIT,
+  S_ROUTE,
+  S_SERVICE,
+  S_TARGET,
+  S_TEAM,
+  STRS,
+} from './block-data.js';
+import { DEFAULT_REDACTOR } from './redact.js';
+
+const FIRST_ROWS = 64;
+
+export class CallBlock {
+  readonly capacity: number;
+  /** Rows added (dropped ones included). */
+  length = 0;
+  /** First live row: rows before it were dropped. */
+  start = 0;
+  /** Estimated bytes of the live rows. */
+  bytes = 0;
+  #num: Float64Array;
+  #str: Int32Array;
+  readonly #strings: string[] = [];
+  readonly #index = new Map<string, number>();
+  /** Per column, the last string stored and its index: consecutive calls mostly share them. */
+  readonly #lastString: Array<string | null> = new Array<string | null>(STRS).fill(null);
+  readonly #lastIndex = new Int32Array(STRS);
+  readonly #requestIds: string[] = [];
+  readonly #traceIds: Array<string | null> = [];
+  /** Rows kept as entries, by row (null: its record could not be built, the row is skipped). */
+  readonly #entries = new Map<number, CallEntry | null>();
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    const rows = Math.min(capacity, FIRST_ROWS);
+    this.#num = new Float64Array(rows * NUMS);
+    this.#str = new Int32Array(rows * STRS);
+  }
+
+  get live(): number {
+    return this.length - this.start;
+  }
+
+  get full(): boolean {
+    return this.length >= this.capacity;
+  }
+
+  /** Arrival time of the oldest live row. */
+  oldestTime(): number | undefined {
+    if (this.start >= this.length) return undefined;
+    const entry = this.#entries.get(this.start);
+    return entry ? entry.time : this.#num[this.start * NUMS + N_TIME];
+  }
+
+  add(entry: CallEntry, opts: PrepareOptions): void {
+    const row = this.length++;
+    if (row * NUMS >= this.#num.length) this.#grow();
+    this.bytes += entry.size;
+    const num = this.#num;
+    const n = row * NUMS;
+    num[n + N_TIME] = entry.time;
+    num[n + N_SIZE] = entry.size;
+    const call = entry.call;
+    if (call === null || entry.ai !== null || entry.record !== null || (call.capture !== undefined && call.capture !== null)) {
+      this.#entries.set(row, entry);
+      this.#requestIds.push('');
+      this.#traceIds.push(null);
+      return;
+    }
+    num[n + N_ID_HI] = entry.idHi;
+    num[n + N_ID_LO] = entry.idLo;
+    num[n + N_STATUS] = call.status;
+    num[n + N_BYTES_IN] = call.bytesIn;
+    num[n + N_BYTES_OUT] = call.bytesOut;
+    num[n + N_LATENCY] = call.latencyMs;
+    num[n + N_UPSTREAM_LATENCY] = call.upstreamLatencyMs ?? NaN;
+    num[n + N_UPSTREAM_STATUS] = call.upstreamStatus ?? NaN;
+    num[n + N_RETRIES] = call.retries;
+    const s = row * STRS;
+    this.#put(s, S_TEAM, call.routeTeamId ?? call.teamId ?? null);
+    this.#put(s, S_SERVICE, call.serviceId);
+    this.#put(s, S_ROUTE, call.routeId);
+    this.#put(s, S_APP, call.appId);
+    this.#put(s, S_KEY, call.keyId);
+    this.#put(s, S_CLIENT_IP, call.clientIp);
+    this.#put(s, S_METHOD, call.method);
+    this.#put(s, S_HOST, call.host ?? null);
+    this.#put(s, S_PATH, call.path);
+    const query = call.query;
+    // Redacted now: nothing unredacted waits in memory longer than the call did.
+    this.#put(s, S_QUERY, query === undefined || query === '' ? '' : redactQuery(query, opts.queryRedactor ?? DEFAULT_REDACTOR));
+    this.#put(s, S_ERROR, call.errorCode);
+    this.#put(s, S_TARGET, call.upstreamTarget);
+    this.#put(s, S_CACHE, call.cacheStatus ?? null);
+    this.#put(s, S_RATE_LIMIT, call.rateLimit ?? null);
+    this.#requestIds.push(call.requestId);
+    this.#traceIds.push(call.traceId ?? null);
+  }
+
+  #put(s: number, col: number, value: string | null): void {
+    let i: number;
+    if (value === null) i = -1;
+    else if (value === this.#lastString[col]) i = this.#lastIndex[col]!;
+    else {
+      const known = this.#index.get(value);
+      if (known === undefined) {
+        i = this.#strings.length;
+        this.#strings.push(value);
+        this.#index.set(value, i);
+      } else i = known;
+      this.#lastString[col] = value;
+      this.#lastIndex[col] = i;
+    }
+    this.#str[s + col] = i;
+  }
+
+  #grow(): void {
+    const rows = Math.min(this.capacity, (this.#num.length / NUMS) * 2);
+    const num = new Float64Array(rows * NUMS);
+    num.set(this.#num);
+    this.#num = num;
+    const str = new Int32Array(rows * STRS);
+    str.set(this.#str);
+    this.#str = str;
+  }
+
+  /** Drops the oldest live row; its estimated bytes, or undefined when none is left. */
+  dropOldest(): number | undefined {
+    if (this.start >= this.length) return undefined;
+    const row = this.start++;
+    const size = this.#num[row * NUMS + N_SIZE]!;
+    this.bytes -= size;
+    this.#entries.delete(row);
+    return size;
+  }
+
+  /**
+   * The live rows as BlockData; kept entries are prepared (built and redacted) here, once: a row whose
+   * record cannot be built is reported to `onFailure` the first time and skipped.
+   */
+  data(opts: PrepareOptions, onFailure: (err: unknown) => void): BlockData {
+    const first = this.start;
+    const length = this.length - first;
+    const records: BlockRecord[] = [];
+    const skip: number[] = [];
+    // Map order is row order: rows are added in order.
+    for (const [row, entry] of this.#entries) {
+      if (row < first) continue;
+      if (entry === null) {
+        skip.push(row - first);
+        continue;
+      }
+      try {
+        const record = prepareEntry(entry, opts);
+        records.push({ row: row - first, record, bodies: entry.bodies });
+      } catch (err) {
+        this.#entries.set(row, null);
+        skip.push(row - first);
+        onFailure(err);
+      }
+    }
+    return {
+      node: opts.nodeId,
+      length,
+      num: this.#num.slice(first * NUMS, this.length * NUMS),
+      str: this.#str.slice(first * STRS, this.length * STRS),
+      strings: this.#strings,
+      requestIds: this.#requestIds.slice(first),
+      traceIds: this.#traceIds.slice(first),
+      records,
+      skip,
+    };
+  }
+
+}
