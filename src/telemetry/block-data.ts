@@ -25,7 +25,11 @@ export const N_UPSTREAM_STATUS = 8;
 export const N_RETRIES = 9;
 /** The call's estimated bytes in the pipeline's queue (for its memory bound). */
 export const N_SIZE = 10;
-export const NUMS = 11;
+/** Where the row's request id and then its trace id start in `text`, and their UTF-8 lengths (-1: no trace id). */
+export const N_TEXT_AT = 11;
+export const N_REQUEST_ID_BYTES = 12;
+export const N_TRACE_ID_BYTES = 13;
+export const NUMS = 14;
 
 /** String columns: indexes into `strings`, -1 for null. The host is the header as received. */
 export const S_TEAM = 0;
@@ -58,15 +62,18 @@ export interface BlockData {
   num: Float64Array;
   str: Int32Array;
   strings: string[];
-  requestIds: string[];
-  traceIds: Array<string | null>;
+  /**
+   * The rows' request and trace ids, UTF-8, one after the other: values no two calls share are
+   * copied into bytes as they arrive, so they are neither kept as strings nor cloned one by one.
+   */
+  text: Uint8Array;
   /** Rows held as records, by row; their columns are unused. */
   records: BlockRecord[];
   /** Rows that are neither (a record that could not be built): skipped. */
   skip: number[];
 }
 
-function fromColumns(d: BlockData, row: number, hosts: Map<number, string>): CallRecord {
+function fromColumns(d: BlockData, text: Buffer, row: number, hosts: Map<number, string>): CallRecord {
   const n = row * NUMS;
   const s = row * STRS;
   const num = d.num;
@@ -79,6 +86,9 @@ function fromColumns(d: BlockData, row: number, hosts: Map<number, string>): Cal
   const latency = num[n + N_LATENCY]!;
   const upstream = num[n + N_UPSTREAM_LATENCY]!;
   const upstreamStatus = num[n + N_UPSTREAM_STATUS]!;
+  const at0 = num[n + N_TEXT_AT]!;
+  const at1 = at0 + num[n + N_REQUEST_ID_BYTES]!;
+  const traceBytes = num[n + N_TRACE_ID_BYTES]!;
   const hostIndex = str[s + S_HOST]!;
   let host = hostIndex < 0 ? '' : hosts.get(hostIndex);
   if (host === undefined) {
@@ -87,7 +97,7 @@ function fromColumns(d: BlockData, row: number, hosts: Map<number, string>): Cal
   }
   return {
     id: callIdOf(time, num[n + N_ID_HI]!, num[n + N_ID_LO]!),
-    request_id: d.requestIds[row]!,
+    request_id: text.toString('utf8', at0, at1),
     time,
     node: d.node,
     team_id: at(S_TEAM),
@@ -114,7 +124,7 @@ function fromColumns(d: BlockData, row: number, hosts: Map<number, string>): Cal
     retries: num[n + N_RETRIES]!,
     cache_status: at(S_CACHE) as CacheStatus,
     rate_limit: at(S_RATE_LIMIT) as RateLimitOutcome,
-    trace_id: d.traceIds[row] ?? null,
+    trace_id: traceBytes < 0 ? null : text.toString('utf8', at1, at1 + traceBytes),
     ai: null,
   };
 }
@@ -124,6 +134,7 @@ export function blockRecords(d: BlockData): { records: CallRecord[]; bodies: Cal
   const records: CallRecord[] = [];
   const bodies: CallBodies[] = [];
   const hosts = new Map<number, string>();
+  const text = Buffer.from(d.text.buffer, d.text.byteOffset, d.text.byteLength);
   let r = 0;
   let k = 0;
   for (let row = 0; row < d.length; row++) {
@@ -138,7 +149,7 @@ export function blockRecords(d: BlockData): { records: CallRecord[]; bodies: Cal
       if (held.bodies !== null) bodies.push(held.bodies);
       continue;
     }
-    records.push(fromColumns(d, row, hosts));
+    records.push(fromColumns(d, text, row, hosts));
   }
   return { records, bodies };
 }

@@ -19,9 +19,12 @@ import {
   N_ID_LO,
   N_LATENCY,
   N_RETRIES,
+  N_REQUEST_ID_BYTES,
   N_SIZE,
   N_STATUS,
+  N_TEXT_AT,
   N_TIME,
+  N_TRACE_ID_BYTES,
   N_UPSTREAM_LATENCY,
   N_UPSTREAM_STATUS,
   NUMS,
@@ -44,6 +47,8 @@ import {
 import { DEFAULT_REDACTOR } from './redact.js';
 
 const FIRST_ROWS = 64;
+/** Bytes of request and trace ids per row to start with (a UUID and a W3C trace id fit). */
+const TEXT_PER_ROW = 72;
 
 export class CallBlock {
   readonly capacity: number;
@@ -60,8 +65,8 @@ export class CallBlock {
   /** Per column, the last string stored and its index: consecutive calls mostly share them. */
   readonly #lastString: Array<string | null> = new Array<string | null>(STRS).fill(null);
   readonly #lastIndex = new Int32Array(STRS);
-  readonly #requestIds: string[] = [];
-  readonly #traceIds: Array<string | null> = [];
+  #text: Buffer;
+  #textAt = 0;
   /** Rows kept as entries, by row (null: its record could not be built, the row is skipped). */
   readonly #entries = new Map<number, CallEntry | null>();
 
@@ -70,6 +75,7 @@ export class CallBlock {
     const rows = Math.min(capacity, FIRST_ROWS);
     this.#num = new Float64Array(rows * NUMS);
     this.#str = new Int32Array(rows * STRS);
+    this.#text = Buffer.allocUnsafe(rows * TEXT_PER_ROW);
   }
 
   get live(): number {
@@ -98,8 +104,6 @@ export class CallBlock {
     const call = entry.call;
     if (call === null || entry.ai !== null || entry.record !== null || (call.capture !== undefined && call.capture !== null)) {
       this.#entries.set(row, entry);
-      this.#requestIds.push('');
-      this.#traceIds.push(null);
       return;
     }
     num[n + N_ID_HI] = entry.idHi;
@@ -128,8 +132,30 @@ export class CallBlock {
     this.#put(s, S_TARGET, call.upstreamTarget);
     this.#put(s, S_CACHE, call.cacheStatus ?? null);
     this.#put(s, S_RATE_LIMIT, call.rateLimit ?? null);
-    this.#requestIds.push(call.requestId);
-    this.#traceIds.push(call.traceId ?? null);
+    const requestId = call.requestId;
+    const traceId = call.traceId ?? null;
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    const room = 3 * (requestId.length + (traceId === null ? 0 : traceId.length));
+    if (this.#textAt + room > this.#text.length) this.#growText(room);
+    const text = this.#text;
+    let at = this.#textAt;
+    num[n + N_TEXT_AT] = at;
+    const idBytes = text.write(requestId, at);
+    num[n + N_REQUEST_ID_BYTES] = idBytes;
+    at += idBytes;
+    if (traceId === null) num[n + N_TRACE_ID_BYTES] = -1;
+    else {
+      const traceBytes = text.write(traceId, at);
+      num[n + N_TRACE_ID_BYTES] = traceBytes;
+      at += traceBytes;
+    }
+    this.#textAt = at;
+  }
+
+  #growText(room: number): void {
+    const text = Buffer.allocUnsafe(Math.max(this.#text.length * 2, this.#textAt + room));
+    this.#text.copy(text, 0, 0, this.#textAt);
+    this.#text = text;
   }
 
   #put(s: number, col: number, value: string | null): void {
@@ -200,8 +226,8 @@ export class CallBlock {
       num: this.#num.slice(first * NUMS, this.length * NUMS),
       str: this.#str.slice(first * STRS, this.length * STRS),
       strings: this.#strings,
-      requestIds: this.#requestIds.slice(first),
-      traceIds: this.#traceIds.slice(first),
+      // All of it: the live rows' offsets point into it.
+      text: new Uint8Array(this.#text.buffer, this.#text.byteOffset, this.#textAt).slice(),
       records,
       skip,
     };

@@ -45,7 +45,8 @@ function variedEntries(n: number): CallEntry[] {
   const base = Date.now() - 60_000;
   return Array.from({ length: n }, (_, i) => {
     const call = httpCall({
-      requestId: `req-${i}`,
+      // Some not ASCII, one longer than the block's first text buffer.
+      requestId: i === 50 ? 'r'.repeat(6000) : i % 13 === 0 ? `req-é✓-${i}` : `req-${i}`,
       timestamp: base + Math.floor(i / 3) + 0.4,
       method: i % 4 === 0 ? 'POST' : 'GET',
       path: `/items/${i % 7}`,
