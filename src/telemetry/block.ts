@@ -8,6 +8,10 @@
  *
  * Rows leave from the front (the overflow policy drops the oldest); `data()` is the live rows as
  * BlockData (block-data.ts), with the kept entries prepared.
+ *
+ * The columns live in shared memory taken from the pipeline's BlockPool and given back by
+ * `release()` once the batch is written: posted to the store's worker they are shared, not copied,
+ * and no batch allocates (and faults in) fresh memory.
  */
 import { CallEntry, prepareEntry, redactQuery, type PrepareOptions } from './record.js';
 import {
@@ -46,9 +50,45 @@ import {
 } from './block-data.js';
 import { DEFAULT_REDACTOR } from './redact.js';
 
-const FIRST_ROWS = 64;
 /** Bytes of request and trace ids per row to start with (a UUID and a W3C trace id fit). */
 const TEXT_PER_ROW = 72;
+
+interface Columns {
+  num: Float64Array;
+  str: Int32Array;
+  text: Buffer;
+}
+
+function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes));
+}
+
+/** Column memory for blocks of one capacity, kept for reuse (a few sets at most). */
+export class BlockPool {
+  readonly capacity: number;
+  readonly #free: Columns[] = [];
+  readonly #keep: number;
+
+  constructor(capacity: number, keep = 4) {
+    this.capacity = capacity;
+    this.#keep = keep;
+  }
+
+  take(): Columns {
+    const rows = this.capacity;
+    return (
+      this.#free.pop() ?? {
+        num: new Float64Array(new SharedArrayBuffer(rows * NUMS * 8)),
+        str: new Int32Array(new SharedArrayBuffer(rows * STRS * 4)),
+        text: sharedBuffer(rows * TEXT_PER_ROW),
+      }
+    );
+  }
+
+  give(columns: Columns): void {
+    if (this.#free.length < this.#keep) this.#free.push(columns);
+  }
+}
 
 export class CallBlock {
   readonly capacity: number;
@@ -58,8 +98,10 @@ export class CallBlock {
   start = 0;
   /** Estimated bytes of the live rows. */
   bytes = 0;
-  #num: Float64Array;
-  #str: Int32Array;
+  readonly #pool: BlockPool;
+  #columns: Columns | null;
+  readonly #num: Float64Array;
+  readonly #str: Int32Array;
   readonly #strings: string[] = [];
   readonly #index = new Map<string, number>();
   /** Per column, the last string stored and its index: consecutive calls mostly share them. */
@@ -70,12 +112,22 @@ export class CallBlock {
   /** Rows kept as entries, by row (null: its record could not be built, the row is skipped). */
   readonly #entries = new Map<number, CallEntry | null>();
 
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    const rows = Math.min(capacity, FIRST_ROWS);
-    this.#num = new Float64Array(rows * NUMS);
-    this.#str = new Int32Array(rows * STRS);
-    this.#text = Buffer.allocUnsafe(rows * TEXT_PER_ROW);
+  constructor(pool: BlockPool) {
+    this.#pool = pool;
+    this.capacity = pool.capacity;
+    const columns = pool.take();
+    this.#columns = columns;
+    this.#num = columns.num;
+    this.#str = columns.str;
+    this.#text = columns.text;
+  }
+
+  /** Gives the column memory back to the pool: the block is not read again. */
+  release(): void {
+    if (this.#columns === null) return;
+    // The set as taken (a text buffer that had to grow was replaced, not changed).
+    this.#pool.give(this.#columns);
+    this.#columns = null;
   }
 
   get live(): number {
@@ -95,7 +147,6 @@ export class CallBlock {
 
   add(entry: CallEntry, opts: PrepareOptions): void {
     const row = this.length++;
-    if (row * NUMS >= this.#num.length) this.#grow();
     this.bytes += entry.size;
     const num = this.#num;
     const n = row * NUMS;
@@ -153,7 +204,7 @@ export class CallBlock {
   }
 
   #growText(room: number): void {
-    const text = Buffer.allocUnsafe(Math.max(this.#text.length * 2, this.#textAt + room));
+    const text = sharedBuffer(Math.max(this.#text.length * 2, this.#textAt + room));
     this.#text.copy(text, 0, 0, this.#textAt);
     this.#text = text;
   }
@@ -173,16 +224,6 @@ export class CallBlock {
       this.#lastIndex[col] = i;
     }
     this.#str[s + col] = i;
-  }
-
-  #grow(): void {
-    const rows = Math.min(this.capacity, (this.#num.length / NUMS) * 2);
-    const num = new Float64Array(rows * NUMS);
-    num.set(this.#num);
-    this.#num = num;
-    const str = new Int32Array(rows * STRS);
-    str.set(this.#str);
-    this.#str = str;
   }
 
   /** Drops the oldest live row; its estimated bytes, or undefined when none is left. */
@@ -223,11 +264,11 @@ export class CallBlock {
     return {
       node: opts.nodeId,
       length,
-      num: this.#num.slice(first * NUMS, this.length * NUMS),
-      str: this.#str.slice(first * STRS, this.length * STRS),
+      // Views of the shared memory (the text whole: the live rows' offsets point into it).
+      num: this.#num.subarray(first * NUMS, this.length * NUMS),
+      str: this.#str.subarray(first * STRS, this.length * STRS),
       strings: this.#strings,
-      // All of it: the live rows' offsets point into it.
-      text: new Uint8Array(this.#text.buffer, this.#text.byteOffset, this.#textAt).slice(),
+      text: new Uint8Array(this.#text.buffer, this.#text.byteOffset, this.#textAt),
       records,
       skip,
     };

@@ -18,7 +18,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallBodies, CallRecord } from '../core/call-record.js';
-import { CallBlock } from './block.js';
+import { BlockPool, CallBlock } from './block.js';
 import { blockRecords, type BlockData } from './block-data.js';
 import type { CallTarget } from './collector.js';
 import { CallEntry, type PrepareOptions } from './record.js';
@@ -100,6 +100,7 @@ export class CallLogPipeline implements CallTarget {
 
   /** Batches filling or waiting, oldest first; `#open` (the last one, when set) still takes calls. */
   readonly #blocks: CallBlock[] = [];
+  readonly #pool: BlockPool;
   #open: CallBlock | null = null;
   /** Live rows in #blocks. */
   #queued = 0;
@@ -125,6 +126,7 @@ export class CallLogPipeline implements CallTarget {
     this.#maxRecords = opts.maxQueueRecords ?? 100_000;
     this.#maxBytes = opts.maxQueueBytes ?? 64 * 1024 * 1024;
     this.#batchSize = Math.max(1, opts.batchSize ?? 1000);
+    this.#pool = new BlockPool(this.#batchSize);
     this.#overflow = opts.overflow ?? 'drop-oldest';
     this.#spool = spool;
     this.#retryInitial = opts.retry?.initialMs ?? 100;
@@ -160,7 +162,7 @@ export class CallLogPipeline implements CallTarget {
     this.#counts.accepted++;
     let block = this.#open;
     if (block === null) {
-      block = new CallBlock(this.#batchSize);
+      block = new CallBlock(this.#pool);
       this.#blocks.push(block);
       this.#open = block;
     }
@@ -289,11 +291,17 @@ export class CallLogPipeline implements CallTarget {
     });
   }
 
+  /** A batch that leaves memory: its bytes no longer count, its columns go back to the pool. */
+  #done(block: CallBlock): void {
+    this.#bytes -= block.bytes;
+    block.release();
+  }
+
   async #write(block: CallBlock): Promise<void> {
     const data = this.#data(block);
     const n = data.length - data.skip.length;
     if (n === 0) {
-      this.#bytes -= block.bytes;
+      this.#done(block);
       return;
     }
     try {
@@ -303,12 +311,12 @@ export class CallLogPipeline implements CallTarget {
         await this.#sink.write(records, bodies);
       }
       this.#succeeded(n);
-      this.#bytes -= block.bytes;
+      this.#done(block);
     } catch (err) {
       this.#sinkFailed(err, n);
       if (!isRetryable(err)) {
         this.#counts.failed += n;
-        this.#bytes -= block.bytes;
+        this.#done(block);
       } else if (this.#spool !== null) {
         this.#bytes -= block.bytes;
         await this.#toSpool([block]);
@@ -374,7 +382,10 @@ export class CallLogPipeline implements CallTarget {
     let size: number | undefined;
     if (this.#retry !== null) {
       size = this.#retry.dropOldest();
-      if (this.#retry.live === 0) this.#retry = null;
+      if (this.#retry.live === 0) {
+        this.#retry.release();
+        this.#retry = null;
+      }
     }
     if (size === undefined) {
       const block = this.#blocks[0];
@@ -382,7 +393,7 @@ export class CallLogPipeline implements CallTarget {
       size = block.dropOldest();
       if (size === undefined) return false;
       this.#queued--;
-      if (block.live === 0) this.#take();
+      if (block.live === 0) this.#take()!.release();
     }
     this.#counts.dropped++;
     this.#bytes -= size;
@@ -415,11 +426,12 @@ export class CallLogPipeline implements CallTarget {
       });
   }
 
-  /** Batches to the spool (as records); what does not fit is dropped (counted). */
+  /** Batches to the spool (as records; the blocks are released); what does not fit is dropped (counted). */
   async #toSpool(blocks: readonly CallBlock[]): Promise<void> {
     const items: Array<{ record: CallRecord; bodies: CallBodies | null }> = [];
     for (const block of blocks) {
       const { records, bodies } = blockRecords(this.#data(block));
+      block.release();
       const byId = new Map(bodies.map((b) => [b.id, b]));
       for (const record of records) items.push({ record, bodies: byId.get(record.id) ?? null });
     }
@@ -486,9 +498,8 @@ export class CallLogPipeline implements CallTarget {
     if (left > 0) {
       this.#counts.dropped += left;
       this.#logger?.error({ dropped: left, sink: this.#sink.name }, 'call-log sink still failing at shutdown: records dropped');
-      while (this.#take() !== undefined) {
-        // emptied
-      }
+      for (let block = this.#take(); block !== undefined; block = this.#take()) block.release();
+      this.#retry?.release();
       this.#retry = null;
       this.#bytes = 0;
     }

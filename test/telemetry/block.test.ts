@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { AiCallEvent } from '../../src/ai/events.js';
 import { CALL_ID, callIdOf, callIdSequence, newCallId } from '../../src/store/repos/call-ids.js';
 import { blockRecords } from '../../src/telemetry/block-data.js';
-import { CallBlock } from '../../src/telemetry/block.js';
+import { BlockPool, CallBlock } from '../../src/telemetry/block.js';
 import { compileCallLogOptions } from '../../src/telemetry/capture.js';
 import { CallEntry, prepareEntry, type PrepareOptions } from '../../src/telemetry/record.js';
 import { Redactor } from '../../src/telemetry/redact.js';
@@ -91,7 +91,7 @@ describe('call blocks', () => {
   test('a block of plain calls gives the records prepareEntry builds, ids included, after a structured clone', () => {
     const entries = variedEntries(200);
     const expected = twins(entries).map((e) => prepareEntry(e, opts));
-    const block = new CallBlock(1000);
+    const block = new CallBlock(new BlockPool(1000));
     for (const e of entries) block.add(e, opts);
     const { records, bodies } = blockRecords(structuredClone(block.data(opts, () => expect.unreachable())));
     expect(records).toEqual(expected);
@@ -115,7 +115,7 @@ describe('call blocks', () => {
     const record = callRecord({ request_id: 'rec-1' });
     const order = [plain[0]!, ai, plain[1]!, plain[2]!, captured, CallEntry.of(record), plain[3]!, plain[4]!, plain[5]!];
     const expected = twins(order.filter((e) => e.record === null)).map((e) => prepareEntry(e, opts));
-    const block = new CallBlock(1000);
+    const block = new CallBlock(new BlockPool(1000));
     for (const e of order) block.add(e, opts);
     const { records, bodies } = blockRecords(structuredClone(block.data(opts, () => expect.unreachable())));
     expect(records.map((r) => r.request_id)).toEqual(order.map((e) => e.record?.request_id ?? (e.call ?? e.ai)!.requestId));
@@ -128,7 +128,7 @@ describe('call blocks', () => {
 
   test('a query is redacted with the pipeline’s redactor as the call is added', () => {
     const redactor = Redactor.compile({ patterns: ['orange-\\d+'] });
-    const block = new CallBlock(10);
+    const block = new CallBlock(new BlockPool(10));
     block.add(new CallEntry(httpCall({ query: '?q=orange-42&page=3' }), null), { nodeId: 'n', queryRedactor: redactor });
     const [record] = blockRecords(block.data({ nodeId: 'n' }, () => undefined)).records;
     expect(record!.query).not.toContain('orange-42');
@@ -137,7 +137,7 @@ describe('call blocks', () => {
 
   test('dropping the oldest rows: data() starts at the first live row; sizes and the oldest time follow', () => {
     const entries = variedEntries(100);
-    const block = new CallBlock(100);
+    const block = new CallBlock(new BlockPool(100));
     for (const e of entries) block.add(e, opts);
     expect(block.full).toBe(true);
     const total = block.bytes;
@@ -156,7 +156,7 @@ describe('call blocks', () => {
   });
 
   test('a row whose record cannot be built is reported once and skipped, however often the block is read', () => {
-    const block = new CallBlock(10);
+    const block = new CallBlock(new BlockPool(10));
     const [a, b] = variedEntries(2);
     block.add(a!, opts);
     block.add(new CallEntry(null, null), opts);
@@ -167,6 +167,26 @@ describe('call blocks', () => {
     expect(failures).toHaveLength(1);
     expect(first.skip).toEqual([1]);
     expect(blockRecords(again).records.map((r) => r.request_id)).toEqual([a!.call!.requestId, b!.call!.requestId]);
+  });
+
+  test('released blocks give their memory to the next block; what it reads is its own rows only', () => {
+    const pool = new BlockPool(50, 1);
+    const first = new CallBlock(pool);
+    const old = variedEntries(50);
+    for (const e of old) first.add(e, opts);
+    const firstData = first.data(opts, () => undefined);
+    // The data is a view of shared memory, not a copy.
+    expect(firstData.num.buffer).toBeInstanceOf(SharedArrayBuffer);
+    first.release();
+    first.release();
+    const second = new CallBlock(pool);
+    expect(second.data(opts, () => undefined).num.buffer).toBe(firstData.num.buffer);
+    const fresh = variedEntries(7).slice(3);
+    const expected = twins(fresh).map((e) => prepareEntry(e, opts));
+    for (const e of fresh) second.add(e, opts);
+    expect(blockRecords(structuredClone(second.data(opts, () => undefined))).records).toEqual(expected);
+    // The pool keeps one set: a third block while the second holds it gets new memory.
+    expect(new CallBlock(pool).data(opts, () => undefined).num.buffer).not.toBe(firstData.num.buffer);
   });
 
   test('ids: the sequence spells the same id anywhere, sorts in the order made, and newCallId keeps its format', () => {

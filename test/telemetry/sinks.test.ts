@@ -8,7 +8,7 @@ import { SinkError } from '../../src/telemetry/sinks/types.js';
 import { WebhookSink } from '../../src/telemetry/sinks/webhook.js';
 import { aiPart, callRecord } from '../store/conformance/call-fixtures.js';
 import { blockRecords } from '../../src/telemetry/block-data.js';
-import { CallBlock } from '../../src/telemetry/block.js';
+import { BlockPool, CallBlock } from '../../src/telemetry/block.js';
 import { compileCallLogOptions } from '../../src/telemetry/capture.js';
 import { CallEntry } from '../../src/telemetry/record.js';
 import { httpCall, tempDir } from './helpers.js';
@@ -144,7 +144,7 @@ describe('store sink in a worker thread', () => {
     const sink = new WorkerStoreSink({ url });
     const opts = { nodeId: 'node-w' };
     try {
-      const block = new CallBlock(100);
+      const block = new CallBlock(new BlockPool(100));
       for (let i = 0; i < 40; i++) {
         block.add(new CallEntry(httpCall({ requestId: `b${i}`, host: i % 2 ? 'API.example.com:8443' : 'api.example.com', traceId: i % 3 ? null : '4bf92f3577b34da6a3ce929d0e0e4736' }), null), opts);
       }
@@ -160,7 +160,7 @@ describe('store sink in a worker thread', () => {
       const captured = expected.find((r) => r.request_id === 'captured')!;
       expect((await store.callLogs.get('all', captured.id))?.bodies?.request_body).toBe('hello');
 
-      const bad = new CallBlock(10);
+      const bad = new CallBlock(new BlockPool(10));
       bad.add(CallEntry.of({ ...callRecord(), id: 'nope' }), opts);
       const err = await sink.writeBlock(bad.data(opts, () => undefined)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SinkError);
