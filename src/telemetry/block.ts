@@ -1,9 +1,10 @@
 /**
  * Where a pipeline keeps the calls of one batch while it fills (at most `capacity` rows). A plain call
  * (no AI event, nothing captured) is copied into number and string columns as it arrives (strings
- * stored once per block), and its event is let go: what the proxy's thread holds per waiting call is a
- * few numbers and its request id, not three objects that live long enough to be promoted, and nothing
- * is built per call until the batch is written — by the store writer's thread, for the store sink.
+ * stored once per block, request and trace ids as UTF-8 bytes), and its event is let go: what the
+ * proxy's thread holds per waiting call is a few numbers and bytes, not three objects that live long
+ * enough to be promoted, and nothing is built per call until the batch is written — by the store
+ * writer's thread, for the store sink.
  * Other calls keep their CallEntry and become records when the batch is taken (record.ts).
  *
  * Rows leave from the front (the overflow policy drops the oldest); `data()` is the live rows as

@@ -1,8 +1,9 @@
 /**
  * From events to records. On the hot path the collector only wraps the published event(s) in a
- * CallEntry (one small object); the CallRecord is built, its query string redacted and its bodies
- * captured by `prepareEntry`, later, in the pipeline's flush. An entry handed to several pipelines
- * (one per sink) is prepared once.
+ * CallEntry (one small object, not kept: a pipeline copies a plain call into its batch's columns,
+ * block.ts). The other calls' CallRecords are built, query strings redacted and bodies captured by
+ * `prepareEntry`, later, in the pipeline's flush; an entry handed to several pipelines (one per sink)
+ * is prepared once. Either way a call's id is drawn once, in the entry: every sink gets the same.
  */
 import type { AiCallEvent } from '../ai/events.js';
 import type { CacheStatus, CallBodies, CallRecord, CallRecordAi, RateLimitOutcome } from '../core/call-record.js';
