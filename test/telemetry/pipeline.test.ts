@@ -213,3 +213,25 @@ describe.each(variants)('call-log pipeline ($name)', ({ add, newSink }) => {
     expect(pipeline.stats()).toMatchObject({ queued: 0, queued_bytes: 0, lag_ms: 0, written: 2 });
   });
 });
+
+describe('call-log pipelines side by side', () => {
+  test('one call handed to two pipelines (two sinks) is one record with one id in both', async () => {
+    const a = new TestSink('a');
+    const b = new BlockTestSink('b');
+    const [pa, pb] = await Promise.all([open(a, { batchSize: 4 }), open(b, { batchSize: 3 })]);
+    const entries = [
+      new CallEntry(httpCall({ requestId: 'x1' }), null),
+      CallEntry.of(callRecord({ request_id: 'x2' })),
+      new CallEntry(httpCall({ requestId: 'x3', query: '' }), null),
+      new CallEntry(httpCall({ requestId: 'x4' }), null),
+    ];
+    for (const e of entries) {
+      pa.push(e);
+      pb.push(e);
+    }
+    await Promise.all([pa.close(), pb.close()]);
+    expect(requestIds(a)).toEqual(['x1', 'x2', 'x3', 'x4']);
+    expect(b.records).toEqual(a.records);
+    expect(new Set(a.records.map((r) => r.id)).size).toBe(4);
+  });
+});
