@@ -187,6 +187,13 @@ export class CallLogPipeline implements CallTarget {
     return block;
   }
 
+  /** Every waiting batch, oldest first. */
+  #takeAll(): CallBlock[] {
+    const all: CallBlock[] = [];
+    for (let block = this.#take(); block !== undefined; block = this.#take()) all.push(block);
+    return all;
+  }
+
   /** Adds an already built record (spool replays, other producers, tests). */
   pushRecord(record: CallRecord, bodies: CallBodies | null = null): void {
     this.push(CallEntry.of(record, bodies));
@@ -318,7 +325,6 @@ export class CallLogPipeline implements CallTarget {
         this.#counts.failed += n;
         this.#done(block);
       } else if (this.#spool !== null) {
-        this.#bytes -= block.bytes;
         await this.#toSpool([block]);
       } else {
         this.#retry = block;
@@ -415,7 +421,6 @@ export class CallLogPipeline implements CallTarget {
     this.#spill = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.#spilling = 0;
-      for (const block of blocks) this.#bytes -= block.bytes;
       await this.#toSpool(blocks);
     })()
       .catch((err: unknown) => this.#logger?.error({ err }, 'call-log spill failed'))
@@ -426,12 +431,12 @@ export class CallLogPipeline implements CallTarget {
       });
   }
 
-  /** Batches to the spool (as records; the blocks are released); what does not fit is dropped (counted). */
+  /** Batches to the spool (as records; they leave memory); what does not fit is dropped (counted). */
   async #toSpool(blocks: readonly CallBlock[]): Promise<void> {
     const items: Array<{ record: CallRecord; bodies: CallBodies | null }> = [];
     for (const block of blocks) {
       const { records, bodies } = blockRecords(this.#data(block));
-      block.release();
+      this.#done(block);
       const byId = new Map(bodies.map((b) => [b.id, b]));
       for (const record of records) items.push({ record, bodies: byId.get(record.id) ?? null });
     }
@@ -481,8 +486,7 @@ export class CallLogPipeline implements CallTarget {
         if (this.#spool !== null) {
           const rest = this.#retry === null ? [] : [this.#retry];
           this.#retry = null;
-          for (let block = this.#take(); block !== undefined; block = this.#take()) rest.push(block);
-          for (const block of rest) this.#bytes -= block.bytes;
+          rest.push(...this.#takeAll());
           await this.#toSpool(rest);
           break;
         }
@@ -498,7 +502,7 @@ export class CallLogPipeline implements CallTarget {
     if (left > 0) {
       this.#counts.dropped += left;
       this.#logger?.error({ dropped: left, sink: this.#sink.name }, 'call-log sink still failing at shutdown: records dropped');
-      for (let block = this.#take(); block !== undefined; block = this.#take()) block.release();
+      for (const block of this.#takeAll()) block.release();
       this.#retry?.release();
       this.#retry = null;
       this.#bytes = 0;
