@@ -73,6 +73,14 @@ export interface BlockData {
   skip: number[];
 }
 
+/**
+ * Gantry's share of a proxied call: the time not spent waiting for the upstream's response headers
+ * (body streaming counts as gateway time, an overestimate). AI calls report their own.
+ */
+export function proxiedGatewayMs(totalMs: number, upstreamMs: number | null): number {
+  return Math.max(0, totalMs - (upstreamMs ?? 0));
+}
+
 function fromColumns(d: BlockData, text: Buffer, row: number, hosts: Map<number, string>): CallRecord {
   const n = row * NUMS;
   const s = row * STRS;
@@ -84,7 +92,8 @@ function fromColumns(d: BlockData, text: Buffer, row: number, hosts: Map<number,
   };
   const time = num[n + N_TIME]!;
   const latency = num[n + N_LATENCY]!;
-  const upstream = num[n + N_UPSTREAM_LATENCY]!;
+  const upstreamRaw = num[n + N_UPSTREAM_LATENCY]!;
+  const upstream = Number.isNaN(upstreamRaw) ? null : upstreamRaw;
   const upstreamStatus = num[n + N_UPSTREAM_STATUS]!;
   const at0 = num[n + N_TEXT_AT]!;
   const at1 = at0 + num[n + N_REQUEST_ID_BYTES]!;
@@ -115,10 +124,8 @@ function fromColumns(d: BlockData, text: Buffer, row: number, hosts: Map<number,
     bytes_in: num[n + N_BYTES_IN]!,
     bytes_out: num[n + N_BYTES_OUT]!,
     latency_total_ms: latency,
-    latency_upstream_ms: Number.isNaN(upstream) ? null : upstream,
-    // The time not spent waiting for the upstream's response headers (body streaming counts as
-    // gateway time, an overestimate); as telemetry/record.ts does for a call event.
-    latency_gateway_ms: Math.max(0, latency - (Number.isNaN(upstream) ? 0 : upstream)),
+    latency_upstream_ms: upstream,
+    latency_gateway_ms: proxiedGatewayMs(latency, upstream),
     upstream_target: at(S_TARGET),
     upstream_status: Number.isNaN(upstreamStatus) ? null : upstreamStatus,
     retries: num[n + N_RETRIES]!,

@@ -10,6 +10,7 @@ import type { CacheStatus, CallBodies, CallRecord, CallRecordAi, RateLimitOutcom
 import type { CallEvent } from '../gateway/events.js';
 import { normalizeHost } from '../gateway/router.js';
 import { callIdOf, callIdSequence } from '../store/repos/call-ids.js';
+import { proxiedGatewayMs } from './block-data.js';
 import { buildBodies, capturedSize, type CapturedCall } from './capture.js';
 import { DEFAULT_REDACTOR, type Redactor } from './redact.js';
 
@@ -143,9 +144,7 @@ export function prepareEntry(entry: CallEntry, opts: PrepareOptions): CallRecord
       bytes_out: call.bytesOut,
       latency_total_ms: call.latencyMs,
       latency_upstream_ms: upstream,
-      // AI calls report Gantry's own time; for proxied calls it is the time not spent waiting for
-      // the upstream's response headers (body streaming counts as gateway time, an overestimate).
-      latency_gateway_ms: ai !== null ? ai.overheadMs : Math.max(0, call.latencyMs - (upstream ?? 0)),
+      latency_gateway_ms: ai !== null ? ai.overheadMs : proxiedGatewayMs(call.latencyMs, upstream),
       upstream_target: call.upstreamTarget,
       upstream_status: call.upstreamStatus,
       retries: call.retries,
