@@ -141,8 +141,7 @@ function plan(dialect: DialectName, scope: TeamScope, f: CallLogFilters, cursor:
     if (text.startsWith('/')) {
       texts.push(contains(JSON.stringify(text).slice(0, -1)));
       tests.push((r) => r.path.startsWith(text));
-    }
-    else {
+    } else {
       const lower = text.toLowerCase();
       tests.push((r) => r.path.toLowerCase().includes(lower));
     }
@@ -219,7 +218,8 @@ export class CallLogRepo implements CallLogsContract {
       let decoded = 0;
       let scanned = 0;
       let visited = 0;
-      let after: SegmentInfo | null = null;
+      /** The last segment read: the walk goes on below it. */
+      let after: Pick<SegmentInfo, 'id' | 'max_id'> | null = null;
       for (;;) {
         const keyset: Expression<SqlBool>[] = after === null ? [] : [sql<SqlBool>`(max_id < ${after.max_id} or (max_id = ${after.max_id} and id < ${after.id}))`];
         const all: Expression<SqlBool>[] = [...where, ...keyset];
@@ -263,8 +263,8 @@ export class CallLogRepo implements CallLogsContract {
           for (const { record } of calls) if (matches(record)) found.push(record);
         }
         if (infos.length < SEGMENTS_PER_READ) break;
-        const last: SegmentInfo = infos[infos.length - 1]!;
-        after = { id: Number(last.id), max_id: last.max_id, format: last.format, records: last.records };
+        const last = infos[infos.length - 1]!;
+        after = { id: Number(last.id), max_id: last.max_id };
       }
       found.sort(byIdDesc);
       return pageOf(found, limit, null);
@@ -317,7 +317,7 @@ export class CallLogRepo implements CallLogsContract {
           last = seg.min_id;
           deleted += await deleteFromSegment(db, dialect, seg, floor);
         }
-        return { deleted, last, more: picked.rows.length > 0 };
+        return { deleted, last };
       });
       total += step.deleted;
       if (step.last === null) return total;

@@ -278,8 +278,8 @@ function rollupInsert(
 
 /**
  * Adds a batch, summed per minute by `minuteRollups`, to every rollup table (a write plan, see
- * call-writer.ts). Returns the key ids it
- * had to look up, for the caller to cache once the transaction has committed.
+ * call-writer.ts). Returns the key ids it had to look up, for the caller to cache once the
+ * transaction has committed.
  */
 export function* rollupPlanFromMinutes(minutes: readonly MinuteRollup[], cache: ReadonlyMap<string, number>): WritePlan<Map<string, number>> {
   const resolved = new Map<string, number>();

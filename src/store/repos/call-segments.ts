@@ -4,16 +4,14 @@
  * `call_segment_tags` and each call id in `call_ids`. Writing a batch costs a few statements plus one
  * b-tree append per record, instead of a row and seven index entries per record.
  *
- * A batch is encoded (encodeBatch) where it is made, on the proxy's thread when a worker writes it:
- * the encoding is what a record costs there, and the writer then only stores strings and a few
- * rollup rows. Bytes are most of what SQLite spends on a segment (copied into pages, then into the
- * WAL), so the encoding is columnar and small: see `SegmentData`.
+ * A batch is encoded (encodeBatch) before the write starts (for a node's pipeline, in the store
+ * worker's thread): the write then only stores strings and a few rollup rows. Bytes are
+ * most of what SQLite spends on a segment (copied into pages, then into the WAL), so the encoding is
+ * columnar and small: see `SegmentData`.
  */
 import type { CallBodies, CallRecord, CallRecordAi } from '../../core/call-record.js';
 import type { DialectName } from '../context.js';
 import { CALL_ID } from './call-ids.js';
-
-const CALL_ID_LENGTH = 31;
 import { BODY_COLUMNS, fillBodyRow } from './call-log-rows.js';
 import { minuteRollups, rollupPlanFromMinutes, statusClass, type MinuteRollup } from './call-rollup-write.js';
 import { placeholders } from './call-sql.js';
@@ -23,6 +21,7 @@ import { invalid } from './common.js';
 export const SEGMENT_FORMAT = 1;
 const ID_PREFIX = 'call_';
 const ID_CHARS = 26;
+const CALL_ID_LENGTH = ID_PREFIX.length + ID_CHARS;
 
 /**
  * Format 1 of `call_segments.data`, JSON: `n` records in id order; `id`, their ids without the
