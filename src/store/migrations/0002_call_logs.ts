@@ -48,7 +48,7 @@ const RESOLUTIONS = ['minute', 'hour', 'day'];
 /** Bucket of the request-id and path indexes; repos/call-logs.ts must use the same expression. */
 const SEARCH_BUCKET_MS = 10_000;
 
-function isPostgres(db: Kysely<unknown>): boolean {
+export function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 

@@ -22,14 +22,14 @@
  * and writes each chunk as the pipeline writes a batch: one segment per team. down() makes
  * `call_logs` again as 0002, 0003 and 0005 left it and moves the records back, segment by segment.
  */
-import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { CallRecord } from '../../core/call-record.js';
 import type { DialectName } from '../context.js';
 import type { Database } from '../schema.js';
 import { LOG_COLUMNS, fillLogRow, toRecord, type LogRow } from '../repos/call-log-rows.js';
 import { decodeSegment, encodeBatch, segmentPlan } from '../repos/call-segments.js';
 import { runPlanWithKysely, type WritePlan } from '../repos/call-writer.js';
-import { createCallLogsTable } from './0002_call_logs.js';
+import { createCallLogsTable, isPostgres } from './0002_call_logs.js';
 import { callTraceIds } from './0003_call_trace_ids.js';
 import { callSearchBuckets1s } from './0005_call_search_buckets_1s.js';
 
@@ -37,10 +37,6 @@ import { callSearchBuckets1s } from './0005_call_search_buckets_1s.js';
 export const callSegmentsMove = { chunkRows: 5000 };
 /** Segments read per statement by down(). */
 const SEGMENTS_PER_READ = 8;
-
-function isPostgres(db: Kysely<unknown>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
 
 function dialectOf(db: Kysely<unknown>): DialectName {
   return isPostgres(db) ? 'postgres' : 'sqlite';
