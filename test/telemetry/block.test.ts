@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import type { AiCallEvent } from '../../src/ai/events.js';
 import { CALL_ID, callIdOf, callIdSequence, newCallId } from '../../src/store/repos/call-ids.js';
 import { blockRecords } from '../../src/telemetry/block-data.js';
 import { BlockPool, CallBlock } from '../../src/telemetry/block.js';
@@ -7,38 +6,9 @@ import { compileCallLogOptions } from '../../src/telemetry/capture.js';
 import { CallEntry, prepareEntry, type PrepareOptions } from '../../src/telemetry/record.js';
 import { Redactor } from '../../src/telemetry/redact.js';
 import { callRecord } from '../store/conformance/call-fixtures.js';
-import { httpCall } from './helpers.js';
+import { aiEvent, httpCall } from './helpers.js';
 
 const opts: PrepareOptions = { nodeId: 'node-7' };
-
-function aiEvent(requestId: string): AiCallEvent {
-  return {
-    requestId,
-    timestamp: Date.now(),
-    endpoint: 'chat',
-    inbound: 'openai',
-    teamId: 'team_a',
-    appId: 'app_a',
-    keyId: 'key_a',
-    serviceId: 'svc_ai',
-    routeId: 'rt_ai',
-    modelRequested: 'smart',
-    providerId: 'aip_1',
-    providerKind: 'openai',
-    modelServed: 'openai/gpt-4o',
-    usage: { prompt_tokens: 10, completion_tokens: 4, cached_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, estimated: true },
-    cost: { input: 0.001, output: 0.002, cache_read: 0, cache_write: 0, total: 0.003 },
-    streamed: false,
-    status: 200,
-    errorCode: null,
-    latencyMs: 30,
-    ttftMs: null,
-    overheadMs: 1.5,
-    attempts: [{ providerId: 'aip_1', providerName: 'main', model: 'openai/gpt-4o', keyId: 'aik_1', status: 200, outcome: null, durationMs: 25 }],
-    providerKeyId: 'aik_1',
-    cacheHit: false,
-  };
-}
 
 /** Calls that differ in every field a plain call's row holds, some values repeating, some not. */
 function variedEntries(n: number): CallEntry[] {
@@ -107,7 +77,8 @@ describe('call blocks', () => {
   test('rows kept as entries (AI calls, captured bodies, records) come back in arrival order between plain rows', () => {
     const capture = compileCallLogOptions({ capture_bodies: true });
     const plain = variedEntries(6);
-    const ai = new CallEntry(httpCall({ requestId: 'ai-1', serviceKind: 'ai' }), aiEvent('ai-1'));
+    const usage = { prompt_tokens: 10, completion_tokens: 4, cached_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, estimated: true };
+    const ai = new CallEntry(httpCall({ requestId: 'ai-1', serviceKind: 'ai' }), aiEvent({ requestId: 'ai-1', timestamp: Date.now(), usage }));
     const captured = new CallEntry(
       httpCall({ requestId: 'cap-1', capture: { config: capture, requestHeaders: { 'content-type': 'text/plain' }, requestBody: Buffer.from('mail ann@example.com') } }),
       null,

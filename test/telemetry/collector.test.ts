@@ -8,8 +8,9 @@ import { CallEntry, prepareEntry, type CallEventInput } from '../../src/telemetr
 import { passThrough } from '../fixtures/config.js';
 import { startUpstream } from '../fixtures/upstream.js';
 import { send, startGateway, waitFor } from '../gateway/helpers.js';
+import { EVENT_TIME, aiEvent } from './helpers.js';
 
-const T = Date.UTC(2025, 5, 1, 12);
+const T = EVENT_TIME;
 
 function callEvent(over: Partial<CallEventInput> = {}): CallEventInput {
   return {
@@ -36,39 +37,6 @@ function callEvent(over: Partial<CallEventInput> = {}): CallEventInput {
     query: '?api_key=abc&stream=true',
     routeTeamId: 'team_owner',
     serviceKind: 'ai',
-    ...over,
-  };
-}
-
-function aiEvent(over: Partial<AiCallEvent> = {}): AiCallEvent {
-  return {
-    requestId: 'req-1',
-    timestamp: T,
-    endpoint: 'chat',
-    inbound: 'openai',
-    teamId: 'team_caller',
-    appId: 'app_1',
-    keyId: 'key_1',
-    serviceId: 'svc_ai',
-    routeId: 'rt_ai',
-    modelRequested: 'smart',
-    providerId: 'aip_1',
-    providerKind: 'openai',
-    modelServed: 'openai/gpt-4o',
-    usage: { prompt_tokens: 100, completion_tokens: 40, cached_read_tokens: 20, cache_write_tokens: 0, reasoning_tokens: 8, estimated: false },
-    cost: { input: 0.001, output: 0.002, cache_read: 0, cache_write: 0, total: 0.003 },
-    streamed: true,
-    status: 200,
-    errorCode: null,
-    latencyMs: 810,
-    ttftMs: 120,
-    overheadMs: 3.5,
-    attempts: [
-      { providerId: 'aip_2', providerName: 'backup', model: 'anthropic/claude', keyId: 'aik_2', status: 429, outcome: 'rate_limited', durationMs: 40 },
-      { providerId: 'aip_1', providerName: 'main', model: 'openai/gpt-4o', keyId: 'aik_1', status: 200, outcome: null, durationMs: 700 },
-    ],
-    providerKeyId: 'aik_1',
-    cacheHit: false,
     ...over,
   };
 }

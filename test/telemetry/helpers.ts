@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import type { AiCallEvent } from '../../src/ai/events.js';
 import type { CallBodies, CallRecord } from '../../src/core/call-record.js';
 import type { CallEventInput } from '../../src/telemetry/record.js';
 import { SinkError, type CallSink } from '../../src/telemetry/sinks/types.js';
@@ -95,6 +96,43 @@ export function httpCall(over: Partial<CallEventInput> = {}): CallEventInput {
     query: '?access_token=sekret-value-123&page=1',
     routeTeamId: 'team_a',
     serviceKind: 'http',
+    ...over,
+  };
+}
+
+/** The time of the fixed events below. */
+export const EVENT_TIME = Date.UTC(2025, 5, 1, 12);
+
+/** A `gantry:ai-call` event of a chat call that fell back once; override what the test is about. */
+export function aiEvent(over: Partial<AiCallEvent> = {}): AiCallEvent {
+  return {
+    requestId: 'req-1',
+    timestamp: EVENT_TIME,
+    endpoint: 'chat',
+    inbound: 'openai',
+    teamId: 'team_caller',
+    appId: 'app_1',
+    keyId: 'key_1',
+    serviceId: 'svc_ai',
+    routeId: 'rt_ai',
+    modelRequested: 'smart',
+    providerId: 'aip_1',
+    providerKind: 'openai',
+    modelServed: 'openai/gpt-4o',
+    usage: { prompt_tokens: 100, completion_tokens: 40, cached_read_tokens: 20, cache_write_tokens: 0, reasoning_tokens: 8, estimated: false },
+    cost: { input: 0.001, output: 0.002, cache_read: 0, cache_write: 0, total: 0.003 },
+    streamed: true,
+    status: 200,
+    errorCode: null,
+    latencyMs: 810,
+    ttftMs: 120,
+    overheadMs: 3.5,
+    attempts: [
+      { providerId: 'aip_2', providerName: 'backup', model: 'anthropic/claude', keyId: 'aik_2', status: 429, outcome: 'rate_limited', durationMs: 40 },
+      { providerId: 'aip_1', providerName: 'main', model: 'openai/gpt-4o', keyId: 'aik_1', status: 200, outcome: null, durationMs: 700 },
+    ],
+    providerKeyId: 'aik_1',
+    cacheHit: false,
     ...over,
   };
 }

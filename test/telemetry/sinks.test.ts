@@ -111,13 +111,18 @@ describe('webhook sink', () => {
 });
 
 describe('store sink in a worker thread', () => {
-  test('batches are written by the worker into the same database; refused batches are not retryable', async () => {
+  /** A migrated store in `file` under the temp dir, and a worker sink writing to it. */
+  async function workerStore(file: string) {
     const { createStore } = await import('../../src/store/index.js');
     const { WorkerStoreSink } = await import('../../src/telemetry/sinks/store-worker.js');
-    const url = join(root, 'worker.db');
+    const url = join(root, file);
     const store = await createStore({ url });
     await store.migrate();
-    const sink = new WorkerStoreSink({ url });
+    return { store, sink: new WorkerStoreSink({ url }) };
+  }
+
+  test('batches are written by the worker into the same database; refused batches are not retryable', async () => {
+    const { store, sink } = await workerStore('worker.db');
     try {
       const records = [callRecord({ request_id: 'w1', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }), callRecord({ request_id: 'w2', ai: aiPart() })];
       await sink.write(records, [{ id: records[0]!.id, request_body: 'b', response_body: null, request_headers: null, response_headers: null, truncated: false }]);
@@ -136,12 +141,7 @@ describe('store sink in a worker thread', () => {
   });
 
   test('blocks are built into records and stored by the worker; a block it refuses is not retryable', async () => {
-    const { createStore } = await import('../../src/store/index.js');
-    const { WorkerStoreSink } = await import('../../src/telemetry/sinks/store-worker.js');
-    const url = join(root, 'worker-blocks.db');
-    const store = await createStore({ url });
-    await store.migrate();
-    const sink = new WorkerStoreSink({ url });
+    const { store, sink } = await workerStore('worker-blocks.db');
     const opts = { nodeId: 'node-w' };
     try {
       const block = new CallBlock(new BlockPool(100));
