@@ -31,7 +31,7 @@ import { availableParallelism } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { envInt, forkServer, median, processCpuMs, runLoad, saveResults, startGantryNode, textTable, waitFor, type LoadOptions } from './lib.js';
+import { envInt, forkServer, median, processCpuMs, quantile, runLoad, saveResults, startGantryNode, textTable, waitFor, type LoadOptions } from './lib.js';
 
 const TARGET_COST = 0.05;
 
@@ -142,13 +142,6 @@ function pin(pids: number[], quiet = false): void {
   } catch {
     process.stderr.write('taskset failed: nodes not pinned\n');
   }
-}
-
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
 }
 
 async function twin(): Promise<void> {

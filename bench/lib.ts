@@ -98,6 +98,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/** The `q` quantile (0–1) of `values`, interpolated between the two nearest ranks. */
+export function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;

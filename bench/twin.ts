@@ -15,7 +15,7 @@
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
-import { median, processCpuMs, textTable } from './lib.js';
+import { median, processCpuMs, quantile, textTable } from './lib.js';
 
 /** Busy and total jiffies of each CPU so far, from /proc/stat (Linux); [] elsewhere. */
 function cpuTimes(): Array<{ busy: number; total: number }> {
@@ -88,13 +88,6 @@ export interface TwinSummary {
 
 const SETTLE_MS = 300;
 
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 function shuffle<T>(items: T[]): T[] {
   const out = [...items];
